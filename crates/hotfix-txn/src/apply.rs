@@ -1,0 +1,330 @@
+//! The apply passes, roll back, clean up and recovery (`docs/design.md` §3, §5).
+
+use std::collections::BTreeSet;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use hotfix_fs::{Fs, copy_file, remove_tree};
+
+use crate::journal::{Journal, JournalState, Op};
+use crate::{RelPath, StateDir, TxnError};
+
+/// What [`recover`] found and did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recovered {
+    /// No interrupted transaction.
+    Nothing,
+    /// An interrupted preparation left only staging files; they were removed.
+    /// The image is in its pre-state.
+    RemovedLeftovers,
+    /// An interrupted transaction was rolled back: the image is as before it.
+    RolledBack {
+        /// The transaction's title.
+        title: String,
+        /// The command that started it.
+        command: String,
+    },
+    /// A committed transaction's cleanup was finished: the image is as after it.
+    Completed {
+        /// The transaction's title.
+        title: String,
+        /// The command that started it.
+        command: String,
+    },
+}
+
+impl Recovered {
+    /// One sentence for the user and the recovery log.
+    pub fn describe(&self) -> Option<String> {
+        match self {
+            Self::Nothing => None,
+            Self::RemovedLeftovers => Some(
+                "removed the staging files of an interrupted run that had not changed anything; the image is as it was".into(),
+            ),
+            Self::RolledBack { title, command } => Some(format!(
+                "rolled back the interrupted transaction \"{title}\" (from `{command}`); the image is as it was before it"
+            )),
+            Self::Completed { title, command } => Some(format!(
+                "finished the interrupted transaction \"{title}\" (from `{command}`), which had already committed; the image is as after it"
+            )),
+        }
+    }
+}
+
+fn host(sd: &StateDir, p: &RelPath) -> PathBuf {
+    sd.host(p)
+}
+
+fn exists(fs: &dyn Fs, sd: &StateDir, p: &RelPath) -> bool {
+    fs.exists(&host(sd, p))
+}
+
+fn rename(fs: &dyn Fs, sd: &StateDir, from: &RelPath, to: &RelPath) -> Result<(), TxnError> {
+    fs.rename(&host(sd, from), &host(sd, to))
+        .map_err(|e| TxnError::io(format!("rename {from} to {to}"), e))
+}
+
+fn remove_if_present(fs: &dyn Fs, sd: &StateDir, p: &RelPath) -> Result<(), TxnError> {
+    match fs.remove_file(&host(sd, p)) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => {
+            Err(TxnError::io(format!("remove {p}"), e))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A hard link where the filesystem has them, else a synced copy.
+fn link_or_copy(fs: &dyn Fs, sd: &StateDir, from: &RelPath, to: &RelPath) -> Result<(), TxnError> {
+    let (f, t) = (host(sd, from), host(sd, to));
+    match fs.hard_link(&f, &t) {
+        Err(e) if e.kind() == io::ErrorKind::Unsupported => copy_file(fs, &f, &t).map(drop),
+        other => other,
+    }
+    .map_err(|e| TxnError::io(format!("preserve {from} as {to}"), e))
+}
+
+/// Syncs every distinct directory in `dirs`. A directory that no longer
+/// exists has nothing to make durable (its removal is its parent's business,
+/// and the parent is in the set whenever we removed it).
+pub(crate) fn barrier<'p>(
+    fs: &dyn Fs,
+    dirs: impl IntoIterator<Item = &'p Path>,
+) -> Result<(), TxnError> {
+    let unique: BTreeSet<&Path> = dirs.into_iter().collect();
+    for d in unique {
+        match fs.sync_dir(d) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            other => {
+                other.map_err(|e| TxnError::io(format!("sync directory {}", d.display()), e))?
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Parent directories (host paths) of the given image paths.
+fn parents<'r>(sd: &StateDir, paths: impl IntoIterator<Item = &'r RelPath>) -> Vec<PathBuf> {
+    paths
+        .into_iter()
+        .map(|p| match p.parent() {
+            Some(parent) => host(sd, &parent),
+            None => sd.root().to_path_buf(),
+        })
+        .collect()
+}
+
+fn sync_parents<'r>(
+    fs: &dyn Fs,
+    sd: &StateDir,
+    paths: impl IntoIterator<Item = &'r RelPath>,
+) -> Result<(), TxnError> {
+    let dirs = parents(sd, paths);
+    barrier(fs, dirs.iter().map(PathBuf::as_path))
+}
+
+/// The three apply passes, each followed by a barrier.
+pub(crate) fn apply(fs: &dyn Fs, sd: &StateDir, ops: &[Op]) -> Result<(), TxnError> {
+    // P0: directories, outermost first (the plan lists them in that order).
+    let mut made = Vec::new();
+    for op in ops {
+        if let Op::MakeDir { path } = op {
+            if !exists(fs, sd, path) {
+                fs.create_dir(&host(sd, path))
+                    .map_err(|e| TxnError::io(format!("create directory {path}"), e))?;
+            }
+            made.push(path);
+        }
+    }
+    sync_parents(fs, sd, made)?;
+
+    // PA: preserve the old bytes and create the extra names of the new ones.
+    let mut touched = Vec::new();
+    for op in ops {
+        if let Op::Put {
+            target,
+            staged,
+            existed,
+            preserve,
+            also,
+            ..
+        } = op
+        {
+            for p in preserve {
+                if *existed && !exists(fs, sd, &p.path) {
+                    link_or_copy(fs, sd, target, &p.path)?;
+                }
+                touched.push(&p.path);
+            }
+            for a in also {
+                if !exists(fs, sd, a) {
+                    link_or_copy(fs, sd, staged, a)?;
+                }
+                touched.push(a);
+            }
+        }
+    }
+    sync_parents(fs, sd, touched)?;
+
+    // PB: switch.
+    let mut touched = Vec::new();
+    for op in ops {
+        match op {
+            Op::Put { target, staged, .. } => {
+                if exists(fs, sd, staged) {
+                    rename(fs, sd, staged, target)?;
+                }
+                touched.extend([target, staged]);
+            }
+            Op::Remove { target, to, .. } => {
+                if exists(fs, sd, target) {
+                    rename(fs, sd, target, to)?;
+                }
+                touched.extend([target, to]);
+            }
+            Op::MakeDir { .. } => {}
+        }
+    }
+    sync_parents(fs, sd, touched)
+}
+
+/// Undoes whatever part of `ops` happened, in three passes with barriers.
+pub(crate) fn rollback(fs: &dyn Fs, sd: &StateDir, ops: &[Op]) -> Result<(), TxnError> {
+    // RB: take the new bytes back out; put removed files back.
+    let mut touched = Vec::new();
+    for op in ops.iter().rev() {
+        match op {
+            Op::Put { target, staged, .. } => {
+                if !exists(fs, sd, staged) && exists(fs, sd, target) {
+                    rename(fs, sd, target, staged)?;
+                }
+                touched.extend([target, staged]);
+            }
+            Op::Remove { target, to, .. } => {
+                if exists(fs, sd, to) && !exists(fs, sd, target) {
+                    rename(fs, sd, to, target)?;
+                }
+                touched.extend([target, to]);
+            }
+            Op::MakeDir { .. } => {}
+        }
+    }
+    sync_parents(fs, sd, touched)?;
+
+    // RA: bring the old bytes back.
+    let mut touched = Vec::new();
+    for op in ops.iter().rev() {
+        if let Op::Put {
+            target,
+            existed: true,
+            preserve,
+            ..
+        } = op
+        {
+            if !exists(fs, sd, target) {
+                let source = preserve
+                    .iter()
+                    .find(|p| exists(fs, sd, &p.path))
+                    .ok_or_else(|| {
+                        TxnError::Plan(format!("no preserved copy left to restore {target}"))
+                    })?;
+                rename(fs, sd, &source.path, target)?;
+            }
+            touched.push(target);
+        }
+    }
+    sync_parents(fs, sd, touched)?;
+
+    // RC: remove what the transaction created.
+    let mut touched = Vec::new();
+    for op in ops.iter().rev() {
+        match op {
+            Op::Put { preserve, also, .. } => {
+                for p in preserve.iter().map(|p| &p.path).chain(also) {
+                    remove_if_present(fs, sd, p)?;
+                    touched.push(p);
+                }
+            }
+            Op::MakeDir { path } => {
+                let h = host(sd, path);
+                if fs.read_dir(&h).is_ok_and(|entries| entries.is_empty()) {
+                    fs.remove_dir(&h)
+                        .map_err(|e| TxnError::io(format!("remove directory {path}"), e))?;
+                }
+                touched.push(path);
+            }
+            Op::Remove { .. } => {}
+        }
+    }
+    sync_parents(fs, sd, touched)?;
+    finish(fs, sd)
+}
+
+/// After the commit point: drop scratch copies, the staging area, the journal.
+pub(crate) fn cleanup(fs: &dyn Fs, sd: &StateDir, ops: &[Op]) -> Result<(), TxnError> {
+    for op in ops {
+        match op {
+            Op::Put { preserve, .. } => {
+                for p in preserve.iter().filter(|p| !p.keep) {
+                    remove_if_present(fs, sd, &p.path)?;
+                }
+            }
+            Op::Remove {
+                to, keep: false, ..
+            } => remove_if_present(fs, sd, to)?,
+            _ => {}
+        }
+    }
+    finish(fs, sd)
+}
+
+/// Removes the staging area durably, then the journal durably.
+fn finish(fs: &dyn Fs, sd: &StateDir) -> Result<(), TxnError> {
+    let state = host(sd, sd.dir());
+    remove_tree(fs, &host(sd, &sd.txn_dir()))
+        .map_err(|e| TxnError::io("remove staging area", e))?;
+    remove_if_present(fs, sd, &sd.rel("journal.hftmp"))?;
+    barrier(fs, [state.as_path()])?;
+    remove_if_present(fs, sd, &sd.journal())?;
+    barrier(fs, [state.as_path()])
+}
+
+/// Finishes or rolls back an interrupted transaction. The caller holds the
+/// image lock. Appends a line to the recovery log when it did something.
+pub fn recover(fs: &dyn Fs, sd: &StateDir) -> Result<Recovered, TxnError> {
+    let journal_path = sd.journal();
+    let outcome = match fs.read(&host(sd, &journal_path)) {
+        Ok(bytes) => {
+            let journal = Journal::decode(&bytes, journal_path.as_str())?;
+            let (title, command) = (journal.title.clone(), journal.command.clone());
+            match journal.state {
+                JournalState::Prepared => {
+                    rollback(fs, sd, &journal.ops)?;
+                    Recovered::RolledBack { title, command }
+                }
+                JournalState::Committed => {
+                    cleanup(fs, sd, &journal.ops)?;
+                    Recovered::Completed { title, command }
+                }
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let leftovers = [sd.txn_dir(), sd.rel("journal.hftmp")];
+            if leftovers.iter().any(|p| exists(fs, sd, p)) {
+                finish(fs, sd)?;
+                Recovered::RemovedLeftovers
+            } else {
+                Recovered::Nothing
+            }
+        }
+        Err(e) => return Err(TxnError::io(format!("read {journal_path}"), e)),
+    };
+    if let Some(line) = outcome.describe() {
+        // The recovery log is diagnostic; failing to write it must not undo a
+        // recovery that succeeded, so its error is only reported in the line.
+        let path = host(sd, &sd.recovery_log());
+        if let Ok(mut w) = fs.append(&path) {
+            let _ = writeln!(w, "{}: {line}", crate::clock::utc_now());
+        }
+    }
+    Ok(outcome)
+}

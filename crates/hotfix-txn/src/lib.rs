@@ -1,0 +1,25 @@
+//! Crash-safe transactions over an image, as specified in `docs/design.md` §3–§5.
+//!
+//! A [`Txn`] collects operations ([`Op`]): `MakeDir`, `Put` (a staged file
+//! switched in over a target, preserving the old bytes at chosen paths) and
+//! `Remove`. [`Txn::commit`] writes the journal, applies the operations in
+//! three passes separated by directory syncs, marks the journal committed and
+//! cleans up. [`recover`] finishes or rolls back whatever a crash interrupted.
+//!
+//! Start reading at [`Txn`], then `apply.rs` (the passes) and [`recover`].
+#![deny(missing_docs)]
+
+mod apply;
+pub mod clock;
+mod error;
+mod journal;
+mod layout;
+mod relpath;
+mod txn;
+
+pub use apply::{Recovered, recover};
+pub use error::TxnError;
+pub use journal::{Journal, JournalState, Op, Preserve};
+pub use layout::StateDir;
+pub use relpath::RelPath;
+pub use txn::{Staged, Summary, Txn};

@@ -1,0 +1,325 @@
+//! Building and committing a transaction.
+
+use std::collections::HashSet;
+use std::io::{self, Read, Write};
+
+use hotfix_fs::{Fs, remove_tree, write_atomic};
+use sha2::{Digest, Sha256};
+
+use crate::apply::{self, barrier};
+use crate::journal::{Journal, JournalState, Op, Preserve};
+use crate::{RelPath, StateDir, TxnError};
+
+/// A file written to the staging area, ready to be switched in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staged {
+    /// Where it waits.
+    pub path: RelPath,
+    /// SHA-256 of its bytes, hex.
+    pub sha256: String,
+    /// Its length.
+    pub len: u64,
+}
+
+/// What a committed transaction did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Files switched in.
+    pub puts: usize,
+    /// Files removed.
+    pub removes: usize,
+    /// Directories created.
+    pub dirs: usize,
+    /// Set when the transaction committed but its cleanup did not finish; the
+    /// next run finishes it.
+    pub cleanup_warning: Option<String>,
+}
+
+/// A transaction being built. Nothing outside `txn/` changes until
+/// [`Txn::commit`]; dropping it without committing leaves only garbage in
+/// `txn/`, which the next [`Txn::begin`] or [`crate::recover`] removes.
+#[derive(Debug)]
+pub struct Txn<'a> {
+    fs: &'a dyn Fs,
+    sd: StateDir,
+    journal: Journal,
+    next: u64,
+    claimed: HashSet<RelPath>,
+    planned_dirs: HashSet<RelPath>,
+}
+
+fn txid() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let seed = format!("{}:{}:{}", now.as_nanos(), std::process::id(), line!());
+    hex::encode(&Sha256::digest(seed.as_bytes())[..8])
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+struct HashingWriter<'w> {
+    inner: &'w mut dyn Write,
+    hash: Sha256,
+    len: u64,
+}
+
+impl Write for HashingWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<'a> Txn<'a> {
+    /// Starts a transaction: clears any stale staging area and creates a fresh
+    /// one. The caller holds the image lock and has run [`crate::recover`].
+    pub fn begin(
+        fs: &'a dyn Fs,
+        sd: &StateDir,
+        title: &str,
+        command: &str,
+    ) -> Result<Self, TxnError> {
+        let txn = sd.host(&sd.txn_dir());
+        remove_tree(fs, &txn).map_err(|e| TxnError::io("remove stale staging area", e))?;
+        let state = sd.host(sd.dir());
+        hotfix_fs::create_dir_all(fs, &state)
+            .map_err(|e| TxnError::io("create state directory", e))?;
+        for sub in ["", "s", "b"] {
+            let p = if sub.is_empty() {
+                txn.clone()
+            } else {
+                txn.join(sub)
+            };
+            fs.create_dir(&p)
+                .map_err(|e| TxnError::io(format!("create {}", p.display()), e))?;
+        }
+        Ok(Self {
+            fs,
+            sd: sd.clone(),
+            journal: Journal {
+                txid: txid(),
+                started: now_secs(),
+                command: command.to_owned(),
+                title: title.to_owned(),
+                state: JournalState::Prepared,
+                ops: Vec::new(),
+            },
+            next: 0,
+            claimed: HashSet::new(),
+            planned_dirs: HashSet::new(),
+        })
+    }
+
+    /// The filesystem this transaction works on.
+    pub fn fs(&self) -> &'a dyn Fs {
+        self.fs
+    }
+
+    /// The state directory layout.
+    pub fn state_dir(&self) -> &StateDir {
+        &self.sd
+    }
+
+    fn fresh(&mut self, sub: &str) -> RelPath {
+        self.next += 1;
+        self.sd.rel(&format!("txn/{sub}/{}", self.next))
+    }
+
+    /// A fresh scratch path under `txn/b/` for old bytes nobody keeps.
+    pub fn scratch(&mut self) -> RelPath {
+        self.fresh("b")
+    }
+
+    /// Writes `data` to the staging area and syncs it.
+    pub fn stage(&mut self, data: &[u8]) -> Result<Staged, TxnError> {
+        self.stage_reader(&mut &data[..])
+    }
+
+    /// Streams `reader` into the staging area, hashing as it goes, and syncs it.
+    pub fn stage_reader(&mut self, reader: &mut dyn Read) -> Result<Staged, TxnError> {
+        let path = self.fresh("s");
+        let host = self.sd.host(&path);
+        let what = |e| TxnError::io(format!("stage {path}"), e);
+        let mut file = self.fs.create(&host).map_err(what)?;
+        let mut hw = HashingWriter {
+            inner: &mut file,
+            hash: Sha256::new(),
+            len: 0,
+        };
+        io::copy(reader, &mut hw).map_err(what)?;
+        let (sha256, len) = (hex::encode(hw.hash.finalize()), hw.len);
+        file.sync().map_err(what)?;
+        Ok(Staged { path, sha256, len })
+    }
+
+    fn exists(&self, p: &RelPath) -> bool {
+        self.fs.exists(&self.sd.host(p))
+    }
+
+    /// Plans the creation of `dir` and its missing parents, outermost first.
+    pub fn ensure_dir(&mut self, dir: &RelPath) -> Result<(), TxnError> {
+        let mut missing = Vec::new();
+        let mut cur = Some(dir.clone());
+        while let Some(d) = cur {
+            if self.planned_dirs.contains(&d) {
+                break;
+            }
+            match self.fs.metadata(&self.sd.host(&d)) {
+                Ok(m) if m.is_dir() => break,
+                Ok(_) => return Err(TxnError::Plan(format!("{d} exists and is not a directory"))),
+                Err(_) => missing.push(d.clone()),
+            }
+            cur = d.parent();
+        }
+        for d in missing.into_iter().rev() {
+            self.planned_dirs.insert(d.clone());
+            self.journal.ops.push(Op::MakeDir { path: d });
+        }
+        Ok(())
+    }
+
+    fn claim(&mut self, p: &RelPath) -> Result<(), TxnError> {
+        if self.exists(p) || !self.claimed.insert(p.clone()) {
+            return Err(TxnError::Plan(format!(
+                "{p} already exists or is claimed twice"
+            )));
+        }
+        if let Some(parent) = p.parent() {
+            self.ensure_dir(&parent)?;
+        }
+        Ok(())
+    }
+
+    /// Plans switching `staged` in at `target`. When the target exists and
+    /// `preserve` is empty, a scratch preserve is added so roll back can
+    /// restore it. Preserve and `also` paths must not exist yet.
+    pub fn put(
+        &mut self,
+        target: &RelPath,
+        staged: &Staged,
+        mut preserve: Vec<Preserve>,
+        also: Vec<RelPath>,
+    ) -> Result<(), TxnError> {
+        let existed = match self.fs.metadata(&self.sd.host(target)) {
+            Ok(m) if m.is_dir() => {
+                return Err(TxnError::Plan(format!(
+                    "{target} is a directory, not a file"
+                )));
+            }
+            Ok(_) => true,
+            Err(_) => false,
+        };
+        if existed && preserve.is_empty() {
+            preserve.push(Preserve {
+                path: self.scratch(),
+                keep: false,
+            });
+        }
+        if !existed {
+            preserve.clear();
+        }
+        for p in preserve.iter().map(|p| &p.path).chain(&also) {
+            self.claim(p)?;
+        }
+        if let Some(parent) = target.parent() {
+            self.ensure_dir(&parent)?;
+        }
+        self.journal.ops.push(Op::Put {
+            target: target.clone(),
+            staged: staged.path.clone(),
+            existed,
+            preserve,
+            also,
+            sha256: staged.sha256.clone(),
+        });
+        Ok(())
+    }
+
+    /// Plans moving `target` away: to `keep_at` (which belongs to the new
+    /// state) or, when `None`, to scratch space removed at cleanup.
+    pub fn remove(&mut self, target: &RelPath, keep_at: Option<RelPath>) -> Result<(), TxnError> {
+        let (to, keep) = match keep_at {
+            Some(p) => {
+                self.claim(&p)?;
+                (p, true)
+            }
+            None => (self.scratch(), false),
+        };
+        self.journal.ops.push(Op::Remove {
+            target: target.clone(),
+            to,
+            keep,
+        });
+        Ok(())
+    }
+
+    /// The operations planned so far.
+    pub fn ops(&self) -> &[Op] {
+        &self.journal.ops
+    }
+
+    /// Throws the transaction away before anything outside `txn/` changed.
+    pub fn abort(self) -> Result<(), TxnError> {
+        let txn = self.sd.host(&self.sd.txn_dir());
+        remove_tree(self.fs, &txn).map_err(|e| TxnError::io("remove staging area", e))
+    }
+
+    fn write_journal(&self) -> Result<(), TxnError> {
+        let path = self.sd.host(&self.sd.journal());
+        write_atomic(self.fs, &path, &self.journal.encode())
+            .map_err(|e| TxnError::io(format!("write journal {}", self.sd.journal()), e))
+    }
+
+    /// Journals, applies, commits and cleans up (`docs/design.md` §3). On a
+    /// failure before the commit point every change is rolled back.
+    pub fn commit(mut self) -> Result<Summary, TxnError> {
+        let fs = self.fs;
+        let dirs = ["txn/s", "txn/b", "txn"].map(|d| self.sd.host(&self.sd.rel(d)));
+        let state = self.sd.host(self.sd.dir());
+        barrier(
+            fs,
+            dirs.iter().map(|d| d.as_path()).chain([state.as_path()]),
+        )?;
+        self.write_journal()?;
+        let applied = apply::apply(fs, &self.sd, &self.journal.ops).and_then(|()| {
+            self.journal.state = JournalState::Committed;
+            self.write_journal()
+        });
+        if let Err(e) = applied {
+            return Err(match apply::rollback(fs, &self.sd, &self.journal.ops) {
+                Ok(()) => TxnError::RolledBack {
+                    source: Box::new(e),
+                },
+                Err(r) => TxnError::RollbackFailed {
+                    apply: Box::new(e),
+                    rollback: Box::new(r),
+                },
+            });
+        }
+        let mut summary = Summary::default();
+        for op in &self.journal.ops {
+            match op {
+                Op::MakeDir { .. } => summary.dirs += 1,
+                Op::Put { .. } => summary.puts += 1,
+                Op::Remove { .. } => summary.removes += 1,
+            }
+        }
+        if let Err(e) = apply::cleanup(fs, &self.sd, &self.journal.ops) {
+            summary.cleanup_warning = Some(format!(
+                "the transaction is committed, but cleaning up its staging area failed ({e}); the next hotfix run will finish it"
+            ));
+        }
+        Ok(summary)
+    }
+}
