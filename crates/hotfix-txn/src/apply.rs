@@ -122,9 +122,184 @@ fn sync_parents<'r>(
     barrier(fs, dirs.iter().map(PathBuf::as_path))
 }
 
-/// The three apply passes, each followed by a barrier.
-pub(crate) fn apply(fs: &dyn Fs, sd: &StateDir, ops: &[Op]) -> Result<(), TxnError> {
-    // P0: directories, outermost first (the plan lists them in that order).
+/// Operations grouped for barriers: one group in batched mode, one group per
+/// operation in sequential mode (`docs/design.md` §3, step 5).
+fn groups(ops: &[Op], sequential: bool) -> Vec<&[Op]> {
+    if sequential {
+        ops.chunks(1).collect()
+    } else {
+        vec![ops]
+    }
+}
+
+/// PA for one operation: preserve the old bytes, create new names.
+fn preserve(
+    fs: &dyn Fs,
+    sd: &StateDir,
+    op: &Op,
+    touched: &mut Vec<RelPath>,
+) -> Result<(), TxnError> {
+    match op {
+        Op::Put {
+            target,
+            existed: true,
+            preserve,
+            ..
+        } => {
+            for p in preserve {
+                if !exists(fs, sd, &p.path) {
+                    link_or_copy(fs, sd, target, &p.path)?;
+                }
+                touched.push(p.path.clone());
+            }
+        }
+        Op::Link { from, to } => {
+            if !exists(fs, sd, to) {
+                link_or_copy(fs, sd, from, to)?;
+            }
+            touched.push(to.clone());
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// PB for one operation: switch the new bytes in, move removed files away.
+fn switch(fs: &dyn Fs, sd: &StateDir, op: &Op, touched: &mut Vec<RelPath>) -> Result<(), TxnError> {
+    match op {
+        Op::Put { target, staged, .. } => {
+            if exists(fs, sd, staged) {
+                rename(fs, sd, staged, target)?;
+            }
+            touched.extend([target.clone(), staged.clone()]);
+        }
+        Op::Remove { target, to, .. } => {
+            if exists(fs, sd, target) {
+                rename(fs, sd, target, to)?;
+            }
+            touched.extend([target.clone(), to.clone()]);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// RB for one operation.
+fn unswitch(
+    fs: &dyn Fs,
+    sd: &StateDir,
+    op: &Op,
+    touched: &mut Vec<RelPath>,
+) -> Result<(), TxnError> {
+    match op {
+        Op::Put { target, staged, .. } => {
+            if !exists(fs, sd, staged) && exists(fs, sd, target) {
+                rename(fs, sd, target, staged)?;
+            }
+            touched.extend([target.clone(), staged.clone()]);
+        }
+        Op::Remove { target, to, .. } => {
+            if exists(fs, sd, to) && !exists(fs, sd, target) {
+                rename(fs, sd, to, target)?;
+            }
+            touched.extend([target.clone(), to.clone()]);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// RA for one operation: bring the old bytes back.
+fn restore(
+    fs: &dyn Fs,
+    sd: &StateDir,
+    op: &Op,
+    touched: &mut Vec<RelPath>,
+) -> Result<(), TxnError> {
+    if let Op::Put {
+        target,
+        existed: true,
+        preserve,
+        ..
+    } = op
+    {
+        if !exists(fs, sd, target) {
+            let source = preserve
+                .iter()
+                .find(|p| exists(fs, sd, &p.path))
+                .ok_or_else(|| {
+                    TxnError::Plan(format!("no preserved copy left to restore {target}"))
+                })?;
+            rename(fs, sd, &source.path, target)?;
+        }
+        touched.push(target.clone());
+    }
+    Ok(())
+}
+
+/// RC for one operation: remove what it created.
+fn uncreate(
+    fs: &dyn Fs,
+    sd: &StateDir,
+    op: &Op,
+    touched: &mut Vec<RelPath>,
+) -> Result<(), TxnError> {
+    match op {
+        Op::Put { preserve, .. } => {
+            for p in preserve {
+                remove_if_present(fs, sd, &p.path)?;
+                touched.push(p.path.clone());
+            }
+        }
+        Op::Link { to, .. } => {
+            remove_if_present(fs, sd, to)?;
+            touched.push(to.clone());
+        }
+        Op::MakeDir { path } => {
+            let h = host(sd, path);
+            if fs.read_dir(&h).is_ok_and(|entries| entries.is_empty()) {
+                fs.remove_dir(&h)
+                    .map_err(|e| TxnError::io(format!("remove directory {path}"), e))?;
+            }
+            touched.push(path.clone());
+        }
+        Op::Remove { .. } => {}
+    }
+    Ok(())
+}
+
+type Step = fn(&dyn Fs, &StateDir, &Op, &mut Vec<RelPath>) -> Result<(), TxnError>;
+
+/// Runs `step` over `ops` (forwards or backwards), then a barrier over the
+/// parents of every path it touched.
+fn pass(
+    fs: &dyn Fs,
+    sd: &StateDir,
+    ops: &[Op],
+    backwards: bool,
+    step: Step,
+) -> Result<(), TxnError> {
+    let mut touched = Vec::new();
+    if backwards {
+        for op in ops.iter().rev() {
+            step(fs, sd, op, &mut touched)?;
+        }
+    } else {
+        for op in ops {
+            step(fs, sd, op, &mut touched)?;
+        }
+    }
+    sync_parents(fs, sd, &touched)
+}
+
+/// Applies the operations: directories, then per group preserve and switch,
+/// each followed by a barrier.
+pub(crate) fn apply(
+    fs: &dyn Fs,
+    sd: &StateDir,
+    ops: &[Op],
+    sequential: bool,
+) -> Result<(), TxnError> {
     let mut made = Vec::new();
     for op in ops {
         if let Op::MakeDir { path } = op {
@@ -132,130 +307,31 @@ pub(crate) fn apply(fs: &dyn Fs, sd: &StateDir, ops: &[Op]) -> Result<(), TxnErr
                 fs.create_dir(&host(sd, path))
                     .map_err(|e| TxnError::io(format!("create directory {path}"), e))?;
             }
-            made.push(path);
+            made.push(path.clone());
         }
     }
-    sync_parents(fs, sd, made)?;
-
-    // PA: preserve the old bytes and create the extra names of the new ones.
-    let mut touched = Vec::new();
-    for op in ops {
-        if let Op::Put {
-            target,
-            staged,
-            existed,
-            preserve,
-            also,
-            ..
-        } = op
-        {
-            for p in preserve {
-                if *existed && !exists(fs, sd, &p.path) {
-                    link_or_copy(fs, sd, target, &p.path)?;
-                }
-                touched.push(&p.path);
-            }
-            for a in also {
-                if !exists(fs, sd, a) {
-                    link_or_copy(fs, sd, staged, a)?;
-                }
-                touched.push(a);
-            }
-        }
+    sync_parents(fs, sd, &made)?;
+    for group in groups(ops, sequential) {
+        pass(fs, sd, group, false, preserve)?;
+        pass(fs, sd, group, false, switch)?;
     }
-    sync_parents(fs, sd, touched)?;
-
-    // PB: switch.
-    let mut touched = Vec::new();
-    for op in ops {
-        match op {
-            Op::Put { target, staged, .. } => {
-                if exists(fs, sd, staged) {
-                    rename(fs, sd, staged, target)?;
-                }
-                touched.extend([target, staged]);
-            }
-            Op::Remove { target, to, .. } => {
-                if exists(fs, sd, target) {
-                    rename(fs, sd, target, to)?;
-                }
-                touched.extend([target, to]);
-            }
-            Op::MakeDir { .. } => {}
-        }
-    }
-    sync_parents(fs, sd, touched)
+    Ok(())
 }
 
-/// Undoes whatever part of `ops` happened, in three passes with barriers.
-pub(crate) fn rollback(fs: &dyn Fs, sd: &StateDir, ops: &[Op]) -> Result<(), TxnError> {
-    // RB: take the new bytes back out; put removed files back.
-    let mut touched = Vec::new();
-    for op in ops.iter().rev() {
-        match op {
-            Op::Put { target, staged, .. } => {
-                if !exists(fs, sd, staged) && exists(fs, sd, target) {
-                    rename(fs, sd, target, staged)?;
-                }
-                touched.extend([target, staged]);
-            }
-            Op::Remove { target, to, .. } => {
-                if exists(fs, sd, to) && !exists(fs, sd, target) {
-                    rename(fs, sd, to, target)?;
-                }
-                touched.extend([target, to]);
-            }
-            Op::MakeDir { .. } => {}
-        }
+/// Undoes whatever part of the operations happened, group by group in
+/// reverse, each step followed by a barrier; then removes the staging area
+/// and the journal.
+pub(crate) fn rollback(
+    fs: &dyn Fs,
+    sd: &StateDir,
+    ops: &[Op],
+    sequential: bool,
+) -> Result<(), TxnError> {
+    for group in groups(ops, sequential).into_iter().rev() {
+        pass(fs, sd, group, true, unswitch)?;
+        pass(fs, sd, group, true, restore)?;
+        pass(fs, sd, group, true, uncreate)?;
     }
-    sync_parents(fs, sd, touched)?;
-
-    // RA: bring the old bytes back.
-    let mut touched = Vec::new();
-    for op in ops.iter().rev() {
-        if let Op::Put {
-            target,
-            existed: true,
-            preserve,
-            ..
-        } = op
-        {
-            if !exists(fs, sd, target) {
-                let source = preserve
-                    .iter()
-                    .find(|p| exists(fs, sd, &p.path))
-                    .ok_or_else(|| {
-                        TxnError::Plan(format!("no preserved copy left to restore {target}"))
-                    })?;
-                rename(fs, sd, &source.path, target)?;
-            }
-            touched.push(target);
-        }
-    }
-    sync_parents(fs, sd, touched)?;
-
-    // RC: remove what the transaction created.
-    let mut touched = Vec::new();
-    for op in ops.iter().rev() {
-        match op {
-            Op::Put { preserve, also, .. } => {
-                for p in preserve.iter().map(|p| &p.path).chain(also) {
-                    remove_if_present(fs, sd, p)?;
-                    touched.push(p);
-                }
-            }
-            Op::MakeDir { path } => {
-                let h = host(sd, path);
-                if fs.read_dir(&h).is_ok_and(|entries| entries.is_empty()) {
-                    fs.remove_dir(&h)
-                        .map_err(|e| TxnError::io(format!("remove directory {path}"), e))?;
-                }
-                touched.push(path);
-            }
-            Op::Remove { .. } => {}
-        }
-    }
-    sync_parents(fs, sd, touched)?;
     finish(fs, sd)
 }
 
@@ -298,7 +374,7 @@ pub fn recover(fs: &dyn Fs, sd: &StateDir) -> Result<Recovered, TxnError> {
             let (title, command) = (journal.title.clone(), journal.command.clone());
             match journal.state {
                 JournalState::Prepared => {
-                    rollback(fs, sd, &journal.ops)?;
+                    rollback(fs, sd, &journal.ops, journal.sequential)?;
                     Recovered::RolledBack { title, command }
                 }
                 JournalState::Committed => {

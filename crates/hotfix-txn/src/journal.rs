@@ -46,11 +46,15 @@ pub enum Op {
         existed: bool,
         /// Where the old bytes are kept (at least one entry when `existed`).
         preserve: Vec<Preserve>,
-        /// Extra names for the new bytes (content-store links), created by this
-        /// transaction.
-        also: Vec<RelPath>,
-        /// SHA-256 of the new bytes, hex.
+        /// SHA-256 of the new bytes, hex (empty when not computed).
         sha256: String,
+    },
+    /// A new name `to` for the bytes at `from` (a hard link, or a copy).
+    Link {
+        /// An existing file: in the image, or staged.
+        from: RelPath,
+        /// The new file; it belongs to the new state.
+        to: RelPath,
     },
     /// Move `target` out of the way.
     Remove {
@@ -76,6 +80,11 @@ pub struct Journal {
     pub title: String,
     /// Prepared or committed.
     pub state: JournalState,
+    /// Apply operation by operation, each with its own barriers, instead of
+    /// in three batched passes. Needed when operations depend on each other
+    /// (the boot-time rename queue may move a file twice).
+    #[serde(default)]
+    pub sequential: bool,
     /// The operations, in apply order.
     pub ops: Vec<Op>,
 }

@@ -28,6 +28,8 @@ pub struct Summary {
     pub puts: usize,
     /// Files removed.
     pub removes: usize,
+    /// New names given to existing bytes (backups, store entries).
+    pub links: usize,
     /// Directories created.
     pub dirs: usize,
     /// Set when the transaction committed but its cleanup did not finish; the
@@ -45,6 +47,7 @@ pub struct Txn<'a> {
     journal: Journal,
     next: u64,
     claimed: HashSet<RelPath>,
+    targets: HashSet<RelPath>,
     planned_dirs: HashSet<RelPath>,
 }
 
@@ -113,10 +116,12 @@ impl<'a> Txn<'a> {
                 command: command.to_owned(),
                 title: title.to_owned(),
                 state: JournalState::Prepared,
+                sequential: false,
                 ops: Vec::new(),
             },
             next: 0,
             claimed: HashSet::new(),
+            targets: HashSet::new(),
             planned_dirs: HashSet::new(),
         })
     }
@@ -201,16 +206,27 @@ impl<'a> Txn<'a> {
         Ok(())
     }
 
+    /// Applies operation by operation instead of in batched passes (for the
+    /// boot-time rename queue, whose operations may depend on each other).
+    pub fn set_sequential(&mut self) {
+        self.journal.sequential = true;
+    }
+
     /// Plans switching `staged` in at `target`. When the target exists and
     /// `preserve` is empty, a scratch preserve is added so roll back can
-    /// restore it. Preserve and `also` paths must not exist yet.
+    /// restore it. Preserve paths must not exist yet. In batched mode a
+    /// target may be put only once per transaction.
     pub fn put(
         &mut self,
         target: &RelPath,
         staged: &Staged,
         mut preserve: Vec<Preserve>,
-        also: Vec<RelPath>,
     ) -> Result<(), TxnError> {
+        if !self.journal.sequential && !self.targets.insert(target.clone()) {
+            return Err(TxnError::Plan(format!(
+                "{target} is replaced twice in one transaction"
+            )));
+        }
         let existed = match self.fs.metadata(&self.sd.host(target)) {
             Ok(m) if m.is_dir() => {
                 return Err(TxnError::Plan(format!(
@@ -229,8 +245,8 @@ impl<'a> Txn<'a> {
         if !existed {
             preserve.clear();
         }
-        for p in preserve.iter().map(|p| &p.path).chain(&also) {
-            self.claim(p)?;
+        for p in &preserve {
+            self.claim(&p.path)?;
         }
         if let Some(parent) = target.parent() {
             self.ensure_dir(&parent)?;
@@ -240,8 +256,18 @@ impl<'a> Txn<'a> {
             staged: staged.path.clone(),
             existed,
             preserve,
-            also,
             sha256: staged.sha256.clone(),
+        });
+        Ok(())
+    }
+
+    /// Plans a new file `to` holding the bytes `from` has when this operation
+    /// runs (a hard link where possible). `to` must not exist yet.
+    pub fn link(&mut self, from: &RelPath, to: &RelPath) -> Result<(), TxnError> {
+        self.claim(to)?;
+        self.journal.ops.push(Op::Link {
+            from: from.clone(),
+            to: to.clone(),
         });
         Ok(())
     }
@@ -292,26 +318,30 @@ impl<'a> Txn<'a> {
             dirs.iter().map(|d| d.as_path()).chain([state.as_path()]),
         )?;
         self.write_journal()?;
-        let applied = apply::apply(fs, &self.sd, &self.journal.ops).and_then(|()| {
+        let sequential = self.journal.sequential;
+        let applied = apply::apply(fs, &self.sd, &self.journal.ops, sequential).and_then(|()| {
             self.journal.state = JournalState::Committed;
             self.write_journal()
         });
         if let Err(e) = applied {
-            return Err(match apply::rollback(fs, &self.sd, &self.journal.ops) {
-                Ok(()) => TxnError::RolledBack {
-                    source: Box::new(e),
+            return Err(
+                match apply::rollback(fs, &self.sd, &self.journal.ops, sequential) {
+                    Ok(()) => TxnError::RolledBack {
+                        source: Box::new(e),
+                    },
+                    Err(r) => TxnError::RollbackFailed {
+                        apply: Box::new(e),
+                        rollback: Box::new(r),
+                    },
                 },
-                Err(r) => TxnError::RollbackFailed {
-                    apply: Box::new(e),
-                    rollback: Box::new(r),
-                },
-            });
+            );
         }
         let mut summary = Summary::default();
         for op in &self.journal.ops {
             match op {
                 Op::MakeDir { .. } => summary.dirs += 1,
                 Op::Put { .. } => summary.puts += 1,
+                Op::Link { .. } => summary.links += 1,
                 Op::Remove { .. } => summary.removes += 1,
             }
         }

@@ -71,12 +71,12 @@ fn scenario(fs: &dyn Fs) -> Result<(), TxnError> {
             path: rel("WINDOWS/$NtUninstallKB1$/a.dll"),
             keep: true,
         }],
-        vec![rel("WINDOWS/$hotfix$/store/aaaa")],
     )?;
+    tx.link(&a.path, &rel("WINDOWS/$hotfix$/store/aaaa"))?;
     let b = tx.stage(b"new b")?;
-    tx.put(&rel("WINDOWS/system32/b.dll"), &b, vec![], vec![])?;
+    tx.put(&rel("WINDOWS/system32/b.dll"), &b, vec![])?;
     let c = tx.stage(b"brand new c")?;
-    tx.put(&rel("WINDOWS/system32/new/c.dll"), &c, vec![], vec![])?;
+    tx.put(&rel("WINDOWS/system32/new/c.dll"), &c, vec![])?;
     tx.remove(&rel("WINDOWS/system32/gone.dll"), None)?;
     // a boot-time rename: the staged file is an image file
     let queued = hotfix_txn::Staged {
@@ -84,12 +84,56 @@ fn scenario(fs: &dyn Fs) -> Result<(), TxnError> {
         sha256: String::new(),
         len: 8,
     };
-    tx.put(&rel("WINDOWS/system32/q.dll"), &queued, vec![], vec![])?;
+    tx.put(&rel("WINDOWS/system32/q.dll"), &queued, vec![])?;
+    tx.commit().map(drop)
+}
+
+/// The boot-time rename queue: operations that depend on each other, run
+/// sequentially: two replacements of one target, a chain of moves, a delete.
+fn restart_scenario(fs: &dyn Fs) -> Result<(), TxnError> {
+    let sd = sd();
+    let mut tx = Txn::begin(fs, &sd, "restart", "hotfix restart")?;
+    tx.set_sequential();
+    let staged = |p: &str| hotfix_txn::Staged {
+        path: rel(p),
+        sha256: String::new(),
+        len: 0,
+    };
+    tx.put(
+        &rel("WINDOWS/system32/q.dll"),
+        &staged("WINDOWS/system32/q.dll.hfnew"),
+        vec![],
+    )?;
+    tx.put(
+        &rel("WINDOWS/system32/q.dll"),
+        &staged("WINDOWS/system32/b.dll"),
+        vec![],
+    )?;
+    tx.put(
+        &rel("WINDOWS/system32/moved.dll"),
+        &staged("WINDOWS/system32/a.dll"),
+        vec![],
+    )?;
+    tx.put(
+        &rel("WINDOWS/system32/moved2.dll"),
+        &staged("WINDOWS/system32/moved.dll"),
+        vec![],
+    )?;
+    tx.remove(&rel("WINDOWS/system32/gone.dll"), None)?;
     tx.commit().map(drop)
 }
 
 #[test]
 fn every_crash_point_recovers_to_pre_or_post() {
+    crash_everywhere(scenario);
+}
+
+#[test]
+fn sequential_queue_recovers_to_pre_or_post() {
+    crash_everywhere(restart_scenario);
+}
+
+fn crash_everywhere(scenario: fn(&dyn Fs) -> Result<(), TxnError>) {
     let base = fixture();
     let pre = snapshot(&base);
     let counted = FaultFs::new(base.fork());
