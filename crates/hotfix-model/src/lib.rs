@@ -12,11 +12,13 @@ mod branch;
 mod kb;
 mod lang;
 mod product;
+mod version;
 
 pub use branch::{Branch, BranchKind, BuildTag, DualSide, PayloadFolder, TagRank};
 pub use kb::KbId;
 pub use lang::Language;
 pub use product::{Product, SpLevel};
+pub use version::FileVersion;
 
 /// A value that did not parse, with what it was.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

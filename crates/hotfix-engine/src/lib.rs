@@ -1,0 +1,2 @@
+//! The installer: install, chain, restart, uninstall, verify (being written).
+#![deny(missing_docs)]
