@@ -1,2 +1,37 @@
-//! The installer: install, chain, restart, uninstall, verify (being written).
+//! The installer: Update.exe, QChain, Session Manager's rename step,
+//! spuninst and Qfecheck, re-done over crash-safe transactions.
+//!
+//! Every command opens a [`Session`] (lock, recovery, identity), plans its
+//! changes on a [`View`] of the image, and commits them as one transaction
+//! (`docs/design.md`). Start with [`install()`], then `install/files.rs`
+//! (the per-file rules R1–R6), [`uninstall()`] (R7), [`chain()`] and
+//! [`restart()`].
 #![deny(missing_docs)]
+
+mod chain;
+mod error;
+mod install;
+mod log;
+mod rank;
+mod record;
+mod registry;
+mod restart;
+mod session;
+mod uninstall;
+mod verify;
+mod view;
+
+pub use chain::{ChainReport, chain};
+pub use error::{EngineError, ExtCode, MASKED_FAILURE, Outcome};
+pub use install::{
+    FileReport, InstallOptions, InstallReport, PackageReport, applicability, failure_lines, install,
+};
+pub use log::InstallerLog;
+pub use rank::{Facts, Rank};
+pub use record::{FileAction, FileRecord, InstallRecord, StatePaths};
+pub use registry::{HiveName, Registry};
+pub use restart::{RestartReport, RestartStep, restart};
+pub use session::{Session, Wait};
+pub use uninstall::{Restored, UninstallReport, uninstall};
+pub use verify::{ListEntry, Status, VerifyEntry, VerifyReport, list, verify};
+pub use view::{Content, View};

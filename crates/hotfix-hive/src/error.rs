@@ -37,17 +37,6 @@ pub enum HiveError {
         /// Secondary sequence number (offset 8).
         secondary: u32,
     },
-    /// A key path names a key that does not exist.
-    #[error("no such key: {0:?}")]
-    NoSuchKey(String),
-    /// A value name does not exist under an existing key.
-    #[error("no such value {name:?} under key {key:?}")]
-    NoSuchValue {
-        /// The key path as given.
-        key: String,
-        /// The value name as given.
-        name: String,
-    },
     /// A key or value name that Windows would refuse.
     #[error("invalid name {name:?}: {reason}")]
     InvalidName {

@@ -88,11 +88,15 @@ pub(crate) fn decode_name(bytes: &[u8], compressed: bool) -> Option<String> {
 
 /// UTF-16LE bytes to a string, refusing odd lengths and bad surrogates.
 pub(crate) fn decode_utf16_exact(bytes: &[u8]) -> Option<String> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return None;
     }
-    let units = bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
-    char::decode_utf16(units).collect::<Result<String, _>>().ok()
+    let units = bytes
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]));
+    char::decode_utf16(units)
+        .collect::<Result<String, _>>()
+        .ok()
 }
 
 #[cfg(test)]

@@ -64,14 +64,16 @@ impl FromStr for FileVersion {
     /// Parses `a.b.c.d`; also accepts the comma form of resource scripts
     /// (`5,1,2600,2180`) and text after the number (`5.1.2600.2180 (xpsp...)`).
     fn from_str(s: &str) -> Result<Self, ParseError> {
-        let head = s.trim().split_whitespace().next().unwrap_or("");
+        let head = s.split_whitespace().next().unwrap_or("");
         let parts: Vec<&str> = head.split(['.', ',']).map(str::trim).collect();
         if parts.len() != 4 {
             return Err(ParseError::new("file version", s));
         }
         let mut n = [0u16; 4];
         for (slot, part) in n.iter_mut().zip(&parts) {
-            *slot = part.parse().map_err(|_| ParseError::new("file version", s))?;
+            *slot = part
+                .parse()
+                .map_err(|_| ParseError::new("file version", s))?;
         }
         Ok(Self::new(n[0], n[1], n[2], n[3]))
     }
@@ -89,7 +91,10 @@ mod tests {
         assert_eq!(b.to_string(), "6.0.2900.3020");
         let (ms, ls) = b.to_ms_ls();
         assert_eq!(FileVersion::from_ms_ls(ms, ls), b);
-        assert_eq!("5,1,2600,0".parse::<FileVersion>().unwrap(), FileVersion::new(5, 1, 2600, 0));
+        assert_eq!(
+            "5,1,2600,0".parse::<FileVersion>().unwrap(),
+            FileVersion::new(5, 1, 2600, 0)
+        );
         assert!("5.1.2600".parse::<FileVersion>().is_err());
         assert!("5.1.2600.70000".parse::<FileVersion>().is_err());
     }

@@ -1,2 +1,28 @@
-//! Update packages: manifest, pack, extract, verify, synthesize from the data set (being written).
+//! Update packages as Microsoft shipped them, rebuilt honestly.
+//!
+//! A package is a plain cabinet or a self-extracting EXE (a PE stub whose
+//! version resource names the installer, then the cabinet). Inside are
+//! `update\update.inf`, `update\update.ver` (our [`Manifest`]: every other
+//! file with size and SHA-256) and the payload in branch folders
+//! (`SP2GDR\`, `SP2QFE\ASMS\...`), dual-mode folders (`SP1\`, `SP2\`) or at
+//! the root.
+//!
+//! Start with [`Manifest`], then [`Package::open`], which refuses any package
+//! whose contents do not match its manifest. [`pack_dir`] and [`extract`]
+//! move packages to and from directory trees; [`synth`] builds a realistic
+//! package for one entry of the data set (`hotfix-dataset`).
 #![deny(missing_docs)]
+
+mod error;
+mod manifest;
+mod pack;
+mod package;
+mod synth;
+mod synth_inf;
+mod tags;
+
+pub use error::PackageError;
+pub use manifest::{Manifest, ManifestEntry};
+pub use pack::{extract, pack_dir};
+pub use package::{INF_PATH, Package, VER_PATH};
+pub use synth::{SynthOptions, Synthesized, synth};

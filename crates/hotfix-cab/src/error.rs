@@ -1,0 +1,89 @@
+//! The crate's error type.
+
+use crate::{Method, NameError};
+
+/// Everything that can go wrong reading or writing a cabinet. Offsets are byte
+/// offsets from the start of the cabinet (the `MSCF` signature).
+#[derive(Debug, thiserror::Error)]
+pub enum CabError {
+    /// The data does not start with a cabinet header.
+    #[error("not a cabinet: no MSCF signature at byte offset {offset}")]
+    NotCabinet {
+        /// Where the signature was expected.
+        offset: u64,
+    },
+    /// A structure runs past the end of the cabinet.
+    #[error("{what} at byte offset {offset} needs {needed} bytes, but the cabinet ends at {end}")]
+    Truncated {
+        /// Which structure.
+        what: &'static str,
+        /// Where it starts.
+        offset: u64,
+        /// How many bytes it needs.
+        needed: u64,
+        /// Where the available data ends.
+        end: u64,
+    },
+    /// A header field is inconsistent.
+    #[error("corrupt cabinet at byte offset {offset}: {problem}")]
+    Corrupt {
+        /// The offending field or structure.
+        offset: u64,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The entry's folder uses a compression method this crate cannot decode.
+    #[error("compression method {0:?} is not supported")]
+    Unsupported(Method),
+    /// The cabinet is one part of a multi-cabinet set, which is not supported.
+    #[error(
+        "file entry at byte offset {offset} continues into another cabinet of a set; spanned cabinet sets are not supported"
+    )]
+    Spanned {
+        /// The file entry that spans.
+        offset: u64,
+    },
+    /// An entry name is unsafe.
+    #[error("bad entry name {name:?}: {source}")]
+    BadName {
+        /// The name as stored (or as given to the writer).
+        name: String,
+        /// Why it was refused.
+        source: NameError,
+    },
+    /// Two entries would land on the same file of a case-insensitive file system.
+    #[error("duplicate entry name {0:?} (names are compared ignoring case)")]
+    Duplicate(String),
+    /// A declared size or count exceeds the caller's [`crate::Limits`].
+    #[error("{what} is {value}, more than the limit of {limit}")]
+    LimitExceeded {
+        /// What was counted.
+        what: String,
+        /// The declared value.
+        value: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// An entry's data could not be produced.
+    #[error("entry {name:?}: {problem}")]
+    Entry {
+        /// The entry name.
+        name: String,
+        /// What went wrong, with the data block and byte offset.
+        problem: String,
+    },
+    /// [`crate::Cabinet::read`] was given an index past the end of the entry list.
+    #[error("no entry with index {index} (the cabinet has {count})")]
+    NoSuchEntry {
+        /// The index asked for.
+        index: usize,
+        /// How many entries there are.
+        count: usize,
+    },
+    /// [`crate::write_cabinet`] was given no files; a cabinet needs at least one.
+    #[error("a cabinet needs at least one file")]
+    NoFiles,
+    /// The cabinet writer failed.
+    #[error("writing the cabinet failed: {0}")]
+    Io(#[from] std::io::Error),
+}

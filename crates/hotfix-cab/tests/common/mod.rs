@@ -1,0 +1,133 @@
+//! Helpers shared by the integration tests: test data, a raw cabinet builder
+//! for hostile inputs the writer refuses to make, and oracle-tool plumbing.
+#![allow(dead_code, clippy::disallowed_methods, clippy::disallowed_types)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Deterministic incompressible bytes (xorshift64).
+pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect()
+}
+
+/// Compressible text-like bytes.
+pub fn text_bytes(len: usize) -> Vec<u8> {
+    b"The quick brown fox jumps over the lazy dog. 0123456789\r\n"
+        .iter()
+        .copied()
+        .cycle()
+        .take(len)
+        .collect()
+}
+
+/// One file entry for [`raw_cabinet`].
+pub struct RawFile {
+    pub name: Vec<u8>,
+    pub data: Vec<u8>,
+    /// Overrides the size written in the file entry.
+    pub declared_size: Option<u32>,
+}
+
+impl RawFile {
+    pub fn new(name: &str, data: &[u8]) -> Self {
+        RawFile {
+            name: name.as_bytes().to_vec(),
+            data: data.to_vec(),
+            declared_size: None,
+        }
+    }
+}
+
+/// A stored cabinet, one folder, laid out per MS-CAB: CFHEADER, CFFOLDER,
+/// CFFILE entries, then CFDATA blocks of up to 32 KiB with checksum 0.
+pub fn raw_cabinet(files: &[RawFile]) -> Vec<u8> {
+    let data: Vec<u8> = files.iter().flat_map(|f| f.data.iter().copied()).collect();
+    let blocks: Vec<&[u8]> = if data.is_empty() {
+        Vec::new()
+    } else {
+        data.chunks(0x8000).collect()
+    };
+    let files_offset = 36 + 8;
+    let file_table_len: usize = files.iter().map(|f| 16 + f.name.len() + 1).sum();
+    let data_offset = files_offset + file_table_len;
+    let total = data_offset + blocks.iter().map(|b| 8 + b.len()).sum::<usize>();
+    let mut out = Vec::with_capacity(total);
+    out.extend_from_slice(b"MSCF");
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&(total as u32).to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&(files_offset as u32).to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&[3, 1]);
+    out.extend_from_slice(&1u16.to_le_bytes()); // folders
+    out.extend_from_slice(&(files.len() as u16).to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes()); // flags
+    out.extend_from_slice(&0u16.to_le_bytes()); // set id
+    out.extend_from_slice(&0u16.to_le_bytes()); // set index
+    out.extend_from_slice(&(data_offset as u32).to_le_bytes());
+    out.extend_from_slice(&(blocks.len() as u16).to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes()); // stored
+    let mut offset = 0u32;
+    for file in files {
+        let size = file.declared_size.unwrap_or(file.data.len() as u32);
+        out.extend_from_slice(&size.to_le_bytes());
+        out.extend_from_slice(&offset.to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes()); // folder
+        out.extend_from_slice(&0x3621u16.to_le_bytes()); // 2007-01-01
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(&0x20u16.to_le_bytes());
+        out.extend_from_slice(&file.name);
+        out.push(0);
+        offset += file.data.len() as u32;
+    }
+    for block in blocks {
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&(block.len() as u16).to_le_bytes());
+        out.extend_from_slice(&(block.len() as u16).to_le_bytes());
+        out.extend_from_slice(block);
+    }
+    assert_eq!(out.len(), total);
+    out
+}
+
+/// Whether `tool` is on PATH. When it is not, prints the skip notice, or
+/// panics if `HOTFIX_REQUIRE_ORACLES=1`.
+pub fn have_tool(tool: &str) -> bool {
+    let found = std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(tool).is_file()));
+    if !found {
+        if std::env::var("HOTFIX_REQUIRE_ORACLES").as_deref() == Ok("1") {
+            panic!("{tool} not installed, and HOTFIX_REQUIRE_ORACLES=1");
+        }
+        println!("skipped: {tool} not installed");
+    }
+    found
+}
+
+/// Runs a tool, panicking with its output if it cannot be started.
+pub fn run(program: &str, args: &[&str], dir: &Path) -> Output {
+    Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"))
+}
+
+/// Panics with the tool's output unless it exited with status 0.
+pub fn assert_success(output: &Output, what: &str) {
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\nstdout: {}\nstderr: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -1,0 +1,312 @@
+//! Before any file is touched: does the package apply, which branch folder
+//! does it use, and which files does its update.inf target.
+
+use std::collections::BTreeSet;
+
+use hotfix_image::Identity;
+use hotfix_inf::{CmpOp, Condition, CopyFile, DirRoot, dirid_location};
+use hotfix_model::{Branch, BranchKind, DualSide, PayloadFolder, SpLevel, TagRank};
+use hotfix_package::Package;
+use hotfix_txn::RelPath;
+
+use crate::EngineError;
+use crate::rank::Facts;
+use crate::view::View;
+
+/// Why a package does not apply, in the user's terms; `None` when it does.
+pub fn applicability(pkg: &Package, id: &Identity) -> Option<String> {
+    let m = &pkg.manifest;
+    if m.product != id.product {
+        return Some(format!(
+            "the package is for {}, this image is {}",
+            m.product.product_name(),
+            id.product_name
+        ));
+    }
+    let inf = &pkg.inf;
+    if let Some(build) = inf.nt_build_to_update
+        && build != u32::from(id.build)
+    {
+        return Some(format!(
+            "the package updates build {build}, this image is build {}",
+            id.build
+        ));
+    }
+    let sp = id.sp.inf_value();
+    if let Some(max) = inf.max_sp
+        && sp > max
+    {
+        return Some(format!(
+            "the service pack on this system ({}) is newer than the update, which applies up to {}",
+            id.sp.csd_version(),
+            SpLevel((max / 256) as u8).cardinal()
+        ));
+    }
+    if let Some(min) = inf.min_sp
+        && sp < min
+    {
+        return Some(format!(
+            "the update needs {} or later; this system has {}",
+            SpLevel((min / 256) as u8).csd_version(),
+            if id.sp.0 == 0 {
+                "no service pack".to_owned()
+            } else {
+                id.sp.csd_version()
+            }
+        ));
+    }
+    if let Some(lang) = inf.language_type.filter(|&l| l != 0) {
+        let ours = u32::from(id.language.langid());
+        if lang & 0x3ff != ours & 0x3ff {
+            return Some(format!(
+                "the package's language ({lang:#06x}) differs from this system's ({} {ours:#06x})",
+                id.language.code()
+            ));
+        }
+    }
+    None
+}
+
+/// Which payload folders the package uses on this image.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// Branch folders present for this service-pack level.
+    pub gdr: Option<Branch>,
+    /// The QFE folder for this level, if present.
+    pub qfe: Option<Branch>,
+    /// The chosen branch.
+    pub chosen: Option<Branch>,
+    /// The dual-mode side for this level, if the package is dual-mode.
+    pub dual: Option<DualSide>,
+}
+
+impl Layout {
+    /// Reads the package's top-level folders.
+    pub fn of(pkg: &Package, id: &Identity) -> Result<Self, String> {
+        let mut branches = BTreeSet::new();
+        let mut duals = BTreeSet::new();
+        for e in pkg.payload() {
+            let Some((top, _)) = e.path.split_once('\\') else {
+                continue;
+            };
+            match PayloadFolder::from_folder(top) {
+                Some(PayloadFolder::Branch(b)) => {
+                    branches.insert(b);
+                }
+                Some(PayloadFolder::Dual(d)) => {
+                    duals.insert(d);
+                }
+                _ => {}
+            }
+        }
+        let here = |kind| {
+            branches
+                .iter()
+                .copied()
+                .find(|b: &Branch| b.sp == id.sp && b.kind == kind)
+        };
+        let (gdr, qfe) = (here(BranchKind::Gdr), here(BranchKind::Qfe));
+        if !branches.is_empty() && gdr.is_none() && qfe.is_none() {
+            let list: Vec<String> = branches.iter().map(|b| b.folder()).collect();
+            return Err(format!(
+                "it has no files for {} (its branch folders: {})",
+                id.sp.cardinal(),
+                list.join(", ")
+            ));
+        }
+        let dual = duals.iter().copied().find(|d| d.target_sp() == id.sp);
+        if !duals.is_empty() && dual.is_none() {
+            return Err(format!(
+                "this dual-mode package has no files for {}",
+                id.sp.cardinal()
+            ));
+        }
+        Ok(Self {
+            gdr,
+            qfe,
+            chosen: gdr.or(qfe),
+            dual,
+        })
+    }
+
+    /// Payload paths to try for a copy-list source name, best first.
+    pub fn candidates(&self, source: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(b) = self.chosen {
+            out.push(format!("{}\\{source}", b.folder()));
+        }
+        if let Some(d) = self.dual {
+            out.push(format!("{}\\{source}", d.folder()));
+            out.push(format!("Common\\{source}"));
+        }
+        out.push(source.to_owned());
+        out
+    }
+}
+
+/// How a copy line applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `CopyFilesAlways` or a condition that held.
+    Always,
+    /// `ReplaceFilesIfExist`.
+    IfExists,
+}
+
+/// One file the package may write.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The destination in the image.
+    pub rel: RelPath,
+    /// The copy line.
+    pub copy: CopyFile,
+    /// How it applies.
+    pub mode: Mode,
+}
+
+fn dest_path(copy: &CopyFile) -> Result<String, String> {
+    let (root, rel) = dirid_location(copy.dest.dirid).ok_or_else(|| {
+        format!(
+            "update.inf section [{}] copies to DestinationDirs id {}, which hotfix does not service",
+            copy.section, copy.dest.dirid
+        )
+    })?;
+    let base = match root {
+        DirRoot::Windir => "%windir%",
+        DirRoot::SystemDrive => "%SystemDrive%",
+        DirRoot::ProgramFiles => "%ProgramFiles%",
+        DirRoot::CommonFiles => "%CommonProgramFiles%",
+    };
+    let mut path = base.to_owned();
+    for part in [rel, copy.dest.subdir.as_deref().unwrap_or(""), &copy.target] {
+        if !part.is_empty() {
+            path.push('\\');
+            path.push_str(part);
+        }
+    }
+    Ok(path)
+}
+
+/// Resolves a copy line's destination inside the image.
+pub fn resolve_target(view: &View<'_>, copy: &CopyFile) -> Result<RelPath, EngineError> {
+    let path = dest_path(copy).map_err(EngineError::Usage)?;
+    Ok(view.image().resolve(view.fs(), &path)?)
+}
+
+fn holds(view: &View<'_>, cond: &Condition, sections: &[CopyFile]) -> Result<bool, EngineError> {
+    Ok(match cond {
+        Condition::And(all) => {
+            for c in all {
+                if !holds(view, c, sections)? {
+                    return Ok(false);
+                }
+            }
+            true
+        }
+        Condition::Or(any) => {
+            for c in any {
+                if holds(view, c, sections)? {
+                    return Ok(true);
+                }
+            }
+            false
+        }
+        Condition::CheckFilever {
+            section,
+            file,
+            op,
+            version,
+        } => {
+            let dest = sections
+                .iter()
+                .find(|c| c.section.eq_ignore_ascii_case(section))
+                .map(|c| CopyFile {
+                    target: file.clone(),
+                    ..c.clone()
+                });
+            let Some(copy) = dest else { return Ok(false) };
+            let rel = resolve_target(view, &copy)?;
+            let Some(bytes) = view.read(&rel)? else {
+                return Ok(false);
+            };
+            let have = Facts::of(&bytes).rank.version;
+            match (op, have, version) {
+                (CmpOp::Exists, _, _) => true,
+                (_, None, _) | (_, _, None) => false,
+                (op, Some(h), Some(v)) => match op {
+                    CmpOp::Gt => h > *v,
+                    CmpOp::Ge => h >= *v,
+                    CmpOp::Lt => h < *v,
+                    CmpOp::Le => h <= *v,
+                    CmpOp::Eq | CmpOp::Exists => h == *v,
+                },
+            }
+        }
+        // Registry conditions are read against the view's hives by the
+        // caller in a later version; until then they do not hold, so a
+        // conditional install never lands on a system it was not meant for.
+        Condition::CheckReg { .. } => false,
+    })
+}
+
+/// Every file the package's update.inf targets on this image.
+pub fn targets(view: &View<'_>, pkg: &Package) -> Result<Vec<Target>, EngineError> {
+    let inf = &pkg.inf;
+    let mut out = Vec::new();
+    for copy in &inf.copy_always {
+        out.push(Target {
+            rel: resolve_target(view, copy)?,
+            copy: copy.clone(),
+            mode: Mode::Always,
+        });
+    }
+    for copy in &inf.replace_if_exist {
+        out.push(Target {
+            rel: resolve_target(view, copy)?,
+            copy: copy.clone(),
+            mode: Mode::IfExists,
+        });
+    }
+    for cond in &inf.conditionals {
+        if holds(view, &cond.condition, &cond.copy_files)? {
+            for copy in &cond.copy_files {
+                out.push(Target {
+                    rel: resolve_target(view, copy)?,
+                    copy: copy.clone(),
+                    mode: Mode::Always,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `AnalyzeForBranching`: the package goes QFE when a target on disk comes
+/// from a QFE build (rule R4). Returns the log line of the decision.
+pub fn analyze_branching(
+    view: &View<'_>,
+    layout: &mut Layout,
+    targets: &[Target],
+    id: &Identity,
+) -> Result<Option<String>, EngineError> {
+    let (Some(gdr), Some(qfe)) = (layout.gdr, layout.qfe) else {
+        return Ok(None);
+    };
+    if layout.chosen != Some(gdr) {
+        return Ok(None);
+    }
+    for t in targets {
+        let Some(bytes) = view.read(&t.rel)? else {
+            continue;
+        };
+        if Facts::of(&bytes).rank.tag == TagRank::Qfe {
+            layout.chosen = Some(qfe);
+            let sp = id.sp.cardinal().to_lowercase();
+            return Ok(Some(format!(
+                "AnalyzeForBranching: g_bRepeatInventory set to TRUE because target file {} has branch {sp}qfe which is greater than branch for {sp}gdr",
+                view.image().win_path(&t.rel).to_lowercase()
+            )));
+        }
+    }
+    Ok(None)
+}

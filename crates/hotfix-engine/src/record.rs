@@ -1,0 +1,213 @@
+//! What we remember about installed hotfixes (`$hotfix$\installed\`), the
+//! files as they were before any hotfix (`baseline.json`) and the
+//! content-addressed copies uninstall restores from (`store\`).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use hotfix_txn::RelPath;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::EngineError;
+use crate::registry::{HiveName, StoredValue};
+use crate::view::View;
+
+/// What the installer did with one payload file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileAction {
+    /// Replaced (or created) now.
+    Replaced,
+    /// Staged and queued for the restart (rule R5).
+    Queued,
+    /// KnownDLL: moved aside, replaced, old copy deleted at restart (R6).
+    KnownDllSwap,
+    /// The file on disk or in the queue was newer or the same (R1).
+    SkippedNotNewer,
+    /// `ReplaceFilesIfExist` and the file is not there.
+    SkippedAbsent,
+}
+
+impl FileAction {
+    /// Whether the package's copy went (or will go) into place.
+    pub fn applied(self) -> bool {
+        matches!(self, Self::Replaced | Self::Queued | Self::KnownDllSwap)
+    }
+}
+
+/// One payload file of an installed hotfix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRecord {
+    /// Target, image-relative.
+    pub target: String,
+    /// The payload path in the package (or `$hf_mig$` copy) it came from.
+    pub source: String,
+    /// Its version, if it has one.
+    pub version: Option<String>,
+    /// Its branch rank (0 unknown, 1 release, 2 GDR, 3 QFE).
+    pub tag_rank: u8,
+    /// SHA-256 of its bytes; the bytes are in the store unless `/nobackup`.
+    pub sha256: String,
+    /// Its size.
+    pub size: u64,
+    /// What happened.
+    pub action: FileAction,
+    /// The backup of the file it replaced, image-relative.
+    pub backup: Option<String>,
+}
+
+/// A registry value the package's AddReg/DelReg changed, with its old value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegChange {
+    /// The hive.
+    pub hive: HiveName,
+    /// Key path inside the hive.
+    pub key: String,
+    /// Value name (`""` default value).
+    pub name: String,
+    /// The value before the install (`None`: it did not exist).
+    pub old: Option<StoredValue>,
+}
+
+/// `installed\KBnnnnnn.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallRecord {
+    /// `KB925902`.
+    pub kb: String,
+    /// The package's title.
+    pub title: String,
+    /// The package file.
+    pub package: String,
+    /// Branch folder used (`SP2GDR`), if the package has branches.
+    pub branch: Option<String>,
+    /// Service-pack level of the image at install time.
+    pub sp: u8,
+    /// Install order across all records.
+    pub seq: u64,
+    /// UTC time of the install.
+    pub installed_at: String,
+    /// `$NtUninstallKB...$`, image-relative; `None` with `/nobackup`.
+    pub backup_dir: Option<String>,
+    /// The Updates key written (`Windows XP\SP3\KB925902`).
+    pub updates_key: String,
+    /// Every payload file and what happened to it.
+    pub files: Vec<FileRecord>,
+    /// AddReg/DelReg changes.
+    pub registry: Vec<RegChange>,
+}
+
+/// The file as it was before the first hotfix touched it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaselineEntry {
+    /// Target, image-relative.
+    pub target: String,
+    /// SHA-256 of its bytes (`None`: it did not exist).
+    pub sha256: Option<String>,
+    /// Its version, if any.
+    pub version: Option<String>,
+    /// Its branch rank.
+    pub tag_rank: u8,
+}
+
+/// Paths of our state files.
+#[derive(Debug, Clone)]
+pub struct StatePaths {
+    dir: RelPath,
+}
+
+impl StatePaths {
+    /// For the state directory `dir` (`WINDOWS/$hotfix$`).
+    pub fn new(dir: RelPath) -> Self {
+        Self { dir }
+    }
+    fn join(&self, rest: &str) -> RelPath {
+        self.dir.join(rest).unwrap_or_else(|_| self.dir.clone())
+    }
+    /// `installed/`.
+    pub fn installed_dir(&self) -> RelPath {
+        self.join("installed")
+    }
+    /// `installed/KB.json`.
+    pub fn record(&self, kb: &str) -> RelPath {
+        self.join(&format!("installed/{}.json", kb.to_ascii_uppercase()))
+    }
+    /// `baseline.json`.
+    pub fn baseline(&self) -> RelPath {
+        self.join("baseline.json")
+    }
+    /// `store/<sha256>`.
+    pub fn store(&self, sha: &str) -> RelPath {
+        self.join(&format!("store/{sha}"))
+    }
+    /// `store/`.
+    pub fn store_dir(&self) -> RelPath {
+        self.join("store")
+    }
+}
+
+/// SHA-256, hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn parse_json<T: for<'de> Deserialize<'de>>(
+    view: &View<'_>,
+    p: &RelPath,
+) -> Result<Option<T>, EngineError> {
+    let Some(bytes) = view.read(p)? else {
+        return Ok(None);
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|e| EngineError::State {
+            path: view.image().win_path(p),
+            problem: e.to_string(),
+        })
+}
+
+fn to_json<T: Serialize>(v: &T) -> Arc<Vec<u8>> {
+    // Serialising our own plain structs cannot fail.
+    let mut bytes = serde_json::to_vec_pretty(v).unwrap_or_default();
+    bytes.push(b'\n');
+    Arc::new(bytes)
+}
+
+/// All install records in the view, oldest first.
+pub fn load_records(
+    view: &View<'_>,
+    paths: &StatePaths,
+) -> Result<Vec<InstallRecord>, EngineError> {
+    let mut out = Vec::new();
+    for p in view.list(&paths.installed_dir()) {
+        if p.as_str().ends_with(".json")
+            && let Some(r) = parse_json::<InstallRecord>(view, &p)?
+        {
+            out.push(r);
+        }
+    }
+    out.sort_by_key(|r| r.seq);
+    Ok(out)
+}
+
+/// Plans writing `record`.
+pub fn save_record(view: &mut View<'_>, paths: &StatePaths, record: &InstallRecord) {
+    view.put_bytes(&paths.record(&record.kb), to_json(record));
+}
+
+/// The baseline map, keyed by lower-case target.
+pub type Baseline = BTreeMap<String, BaselineEntry>;
+
+/// Loads `baseline.json` (empty when absent).
+pub fn load_baseline(view: &View<'_>, paths: &StatePaths) -> Result<Baseline, EngineError> {
+    Ok(parse_json(view, &paths.baseline())?.unwrap_or_default())
+}
+
+/// Plans writing the baseline (removing the file when it is empty).
+pub fn save_baseline(view: &mut View<'_>, paths: &StatePaths, baseline: &Baseline) {
+    if baseline.is_empty() {
+        view.remove(&paths.baseline());
+    } else {
+        view.put_bytes(&paths.baseline(), to_json(baseline));
+    }
+}

@@ -1,0 +1,96 @@
+//! `hotfix restart`: Session Manager's boot-time step. Processes
+//! `PendingFileRenameOperations` (then `...2`) in order and removes the
+//! values, all in one transaction: a crash leaves the queue and the files
+//! exactly as before, and running again does every operation once.
+
+use hotfix_pending::display_path;
+use serde::Serialize;
+
+use crate::EngineError;
+use crate::registry::{HiveName, Registry, hive_err};
+use crate::session::Session;
+use crate::view::View;
+
+/// One processed queue entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct RestartStep {
+    /// The source, as queued.
+    pub source: String,
+    /// The target (`None`: delete).
+    pub target: Option<String>,
+    /// What happened.
+    pub result: String,
+}
+
+/// What `restart` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RestartReport {
+    /// Every entry, in order.
+    pub steps: Vec<RestartStep>,
+}
+
+/// Processes the queue.
+pub fn restart(session: &Session<'_>, command_line: &str) -> Result<RestartReport, EngineError> {
+    let image = &session.image;
+    let mut view = View::new(session.fs, image);
+    let mut reg = Registry::load(&view, image)?;
+    let queue = reg.queue();
+    let mut steps = Vec::new();
+    for op in &queue.ops {
+        let source = op.source.trim_start_matches('@');
+        let resolved = image.resolve(session.fs, source);
+        let result = match (resolved, &op.target) {
+            (Err(e), _) => format!("skipped: {e}"),
+            (Ok(src), None) => {
+                if view.exists(&src) {
+                    view.remove(&src);
+                    "deleted".to_owned()
+                } else {
+                    "nothing to delete".to_owned()
+                }
+            }
+            (Ok(src), Some(target)) => {
+                let replace = op.replace || target.starts_with(['!', '@']);
+                match image.resolve(session.fs, target.trim_start_matches(['!', '@'])) {
+                    Err(e) => format!("skipped: {e}"),
+                    Ok(dst) => match view.content(&src) {
+                        None => "skipped: the source is missing".to_owned(),
+                        Some(_) if view.exists(&dst) && !replace => {
+                            "skipped: the target exists and the entry does not allow replacing it"
+                                .to_owned()
+                        }
+                        Some(c) => {
+                            view.put(&dst, c);
+                            view.remove(&src);
+                            "renamed".to_owned()
+                        }
+                    },
+                }
+            }
+        };
+        steps.push(RestartStep {
+            source: display_path(&op.source).to_owned(),
+            target: op
+                .target
+                .as_deref()
+                .map(|t| display_path(t.trim_start_matches(['!', '@'])).to_owned()),
+            result,
+        });
+    }
+    if !queue.is_empty() {
+        reg.set_queue(&Default::default())?;
+    }
+    let sm = reg.session_manager();
+    if reg
+        .hive(HiveName::System)
+        .get(&sm, "AllowProtectedRenames")
+        .is_some()
+    {
+        reg.hive_mut(HiveName::System)
+            .delete_value(&sm, "AllowProtectedRenames")
+            .map_err(hive_err)?;
+    }
+    reg.store(&mut view)?;
+    view.commit("restart", command_line)?;
+    Ok(RestartReport { steps })
+}

@@ -1,0 +1,288 @@
+//! `hotfix uninstall`: removes hotfixes and gives every file they touched
+//! the copy the remaining hotfixes require (rule R7), not merely the bytes
+//! that were there before the removed one (the original's sharp edge).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use hotfix_pending::PendingOp;
+use hotfix_txn::RelPath;
+use serde::Serialize;
+
+use crate::EngineError;
+use crate::install::{FootprintKeys, join};
+use crate::rank::{Facts, Rank, tag_from_number};
+use crate::record::{
+    BaselineEntry, FileRecord, InstallRecord, load_baseline, load_records, save_baseline,
+};
+use crate::registry::{Registry, hive_err};
+use crate::session::Session;
+use crate::view::View;
+
+/// What happened to one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Restored {
+    /// Windows path.
+    pub target: String,
+    /// The version it had.
+    pub from: Option<String>,
+    /// The version it has now (`None`: removed).
+    pub to: Option<String>,
+    /// Who requires that version: a KB, `original`, or `none`.
+    pub required_by: String,
+    /// Replaced now, or queued for the restart.
+    pub deferred: bool,
+}
+
+/// What `uninstall` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct UninstallReport {
+    /// The hotfixes removed.
+    pub removed: Vec<String>,
+    /// Files restored.
+    pub restored: Vec<Restored>,
+    /// Files left alone, with why.
+    pub warnings: Vec<String>,
+    /// Whether a restart finishes the job.
+    pub restart_required: bool,
+}
+
+fn rank_of(f: &FileRecord) -> Rank {
+    Rank {
+        version: f.version.as_deref().and_then(|v| v.parse().ok()),
+        tag: tag_from_number(f.tag_rank),
+        sha256: f.sha256.clone(),
+    }
+}
+
+fn baseline_rank(b: &BaselineEntry) -> Option<Rank> {
+    Some(Rank {
+        version: b.version.as_deref().and_then(|v| v.parse().ok()),
+        tag: tag_from_number(b.tag_rank),
+        sha256: b.sha256.clone()?,
+    })
+}
+
+fn remove_tree(view: &mut View<'_>, dir: &RelPath) {
+    for d in view.list_dirs(dir) {
+        remove_tree(view, &join(dir, &d));
+    }
+    for f in view.list(dir) {
+        view.remove(&f);
+    }
+}
+
+/// Removes the hotfixes `kbs`.
+pub fn uninstall(
+    session: &Session<'_>,
+    kbs: &[String],
+    command_line: &str,
+) -> Result<UninstallReport, EngineError> {
+    let image = &session.image;
+    let paths = &session.paths;
+    let mut view = View::new(session.fs, image);
+    let mut reg = Registry::load(&view, image)?;
+    let mut queue = reg.queue();
+    let mut records = load_records(&view, paths)?;
+    let mut baseline = load_baseline(&view, paths)?;
+    let in_use = hotfix_image::in_use(session.fs, image)?;
+    let mut report = UninstallReport {
+        removed: Vec::new(),
+        restored: Vec::new(),
+        warnings: Vec::new(),
+        restart_required: false,
+    };
+    let mut removing = Vec::new();
+    for kb in kbs {
+        let pos = records
+            .iter()
+            .position(|r| r.kb.eq_ignore_ascii_case(kb))
+            .ok_or_else(|| {
+                EngineError::Usage(format!(
+                    "{kb} is not installed on this image (`hotfix list --image ...` shows what is)"
+                ))
+            })?;
+        let rec = records.remove(pos);
+        if rec.backup_dir.is_none() {
+            return Err(EngineError::Usage(format!(
+                "{} was installed with /nobackup, so nothing was kept to restore; it cannot be removed",
+                rec.kb
+            )));
+        }
+        removing.push(rec);
+    }
+    let targets: BTreeSet<String> = removing
+        .iter()
+        .flat_map(|r| r.files.iter().map(|f| f.target.clone()))
+        .collect();
+    for target in &targets {
+        let rel = RelPath::new(target).map_err(|e| EngineError::State {
+            path: target.clone(),
+            problem: e.to_string(),
+        })?;
+        let win = image.win_path(&rel);
+        let key = target.to_lowercase();
+        // Who may provide this file now: the remaining hotfixes and the original.
+        let mut best: Option<(Rank, String)> = None;
+        for r in &records {
+            for f in r
+                .files
+                .iter()
+                .filter(|f| f.target.eq_ignore_ascii_case(target))
+            {
+                let rank = rank_of(f);
+                if best.as_ref().is_none_or(|(b, _)| rank > *b) {
+                    best = Some((rank, r.kb.clone()));
+                }
+            }
+        }
+        let original = baseline.get(&key).cloned();
+        if let Some(orig) = original.as_ref().and_then(baseline_rank)
+            && best.as_ref().is_none_or(|(b, _)| orig > *b)
+        {
+            best = Some((orig, "original".to_owned()));
+        }
+        let cur = view.read(&rel)?;
+        let cur_sha = cur.as_ref().map(|b| crate::record::sha256_hex(b));
+        let ours: BTreeSet<&str> = removing
+            .iter()
+            .flat_map(|r| r.files.iter())
+            .filter(|f| f.target.eq_ignore_ascii_case(target))
+            .map(|f| f.sha256.as_str())
+            .collect();
+        // Queued copies of the removed hotfixes go too.
+        let nt = image.nt_path(&rel).to_lowercase();
+        let mut queued_ours = false;
+        queue.ops.retain(|op| {
+            let hit = op
+                .target
+                .as_deref()
+                .is_some_and(|t| t.trim_start_matches(['!', '@']).to_lowercase() == nt);
+            if hit && let Ok(src) = image.resolve(session.fs, &op.source) {
+                let ours_src = view
+                    .read(&src)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|b| ours.contains(crate::record::sha256_hex(&b).as_str()));
+                if ours_src {
+                    view.remove(&src);
+                    queued_ours = true;
+                    return false;
+                }
+            }
+            true
+        });
+        let cur_is_ours = cur_sha.as_deref().is_some_and(|s| ours.contains(s));
+        if !cur_is_ours && !queued_ours {
+            continue;
+        }
+        let want_sha = best.as_ref().map(|(r, _)| r.sha256.clone());
+        if want_sha == cur_sha {
+            continue;
+        }
+        let from = cur
+            .as_ref()
+            .and_then(|b| Facts::of(b).rank.version.map(|v| v.to_string()));
+        let (to, required_by) = match &best {
+            Some((r, who)) => (r.version.map(|v| v.to_string()), who.clone()),
+            None => (None, "none".to_owned()),
+        };
+        let mut deferred = false;
+        match &want_sha {
+            None => view.remove(&rel),
+            Some(sha) => {
+                let store = paths.store(sha);
+                let Some(bytes) = view.read(&store)? else {
+                    report.warnings.push(format!(
+                        "{win}: the copy required by {required_by} is missing from the store ({}); left as it is",
+                        image.win_path(&store)
+                    ));
+                    continue;
+                };
+                if crate::record::sha256_hex(&bytes) != *sha {
+                    report.warnings.push(format!(
+                        "{win}: the stored copy {} is damaged; left as it is",
+                        image.win_path(&store)
+                    ));
+                    continue;
+                }
+                if in_use.contains(&key) {
+                    let parent = rel.parent().unwrap_or_else(|| rel.clone());
+                    let staged = join(&parent, &format!("{}.hfu", rel.file_name()));
+                    view.put_bytes(&staged, Arc::new(bytes.to_vec()));
+                    queue.ops.push(PendingOp::replace(
+                        image.nt_path(&staged),
+                        format!("!{}", image.nt_path(&rel)),
+                    ));
+                    deferred = true;
+                    report.restart_required = true;
+                } else {
+                    view.put_bytes(&rel, bytes);
+                }
+            }
+        }
+        report.restored.push(Restored {
+            target: win,
+            from,
+            to,
+            required_by,
+            deferred,
+        });
+    }
+    for rec in &removing {
+        undo_registry(&mut reg, rec)?;
+        view.remove(&paths.record(&rec.kb));
+        if let Some(dir) = &rec.backup_dir
+            && let Ok(dir) = RelPath::new(dir)
+        {
+            remove_tree(&mut view, &dir);
+        }
+        let mig = join(&join(image.windir(), "$hf_mig$"), &rec.kb);
+        remove_tree(&mut view, &mig);
+        report.removed.push(rec.kb.clone());
+    }
+    // Forget baselines and store copies nobody needs any more.
+    let wanted: BTreeSet<String> = records
+        .iter()
+        .flat_map(|r| r.files.iter().map(|f| f.target.to_lowercase()))
+        .collect();
+    baseline.retain(|k, _| wanted.contains(k));
+    let mut keep: BTreeSet<String> = records
+        .iter()
+        .flat_map(|r| r.files.iter().map(|f| f.sha256.clone()))
+        .collect();
+    keep.extend(baseline.values().filter_map(|b| b.sha256.clone()));
+    for f in view.list(&paths.store_dir()) {
+        if !keep.contains(f.file_name()) {
+            view.remove(&f);
+        }
+    }
+    save_baseline(&mut view, paths, &baseline);
+    if queue != reg.queue() {
+        reg.set_queue(&queue)?;
+    }
+    reg.store(&mut view)?;
+    view.commit(
+        &format!("uninstall {}", report.removed.join(" ")),
+        command_line,
+    )?;
+    Ok(report)
+}
+
+fn undo_registry(reg: &mut Registry, rec: &InstallRecord) -> Result<(), EngineError> {
+    for c in rec.registry.iter().rev() {
+        let h = reg.hive_mut(c.hive);
+        match &c.old {
+            Some(v) => h.set(&c.key, &c.name, v.to_value()).map_err(hive_err)?,
+            None => {
+                h.delete_value(&c.key, &c.name).map_err(hive_err)?;
+            }
+        }
+    }
+    let keys = FootprintKeys::new(&rec.updates_key, &rec.kb);
+    let s = reg.hive_mut(crate::registry::HiveName::Software);
+    for k in [&keys.updates, &keys.hotfix, &keys.uninstall] {
+        s.delete_key(k).map_err(hive_err)?;
+    }
+    Ok(())
+}

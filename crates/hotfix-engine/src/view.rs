@@ -1,0 +1,304 @@
+//! The planned image: the image on disk plus the changes a command has
+//! decided so far. Every rule reads the view, so the second package of a
+//! batch sees the first one's files and queue exactly as a second run would.
+//! [`View::commit`] turns the difference into one transaction.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io;
+use std::sync::{Arc, Mutex};
+
+use hotfix_fs::Fs;
+use hotfix_image::Image;
+use hotfix_txn::{RelPath, Staged, Summary, Txn};
+
+use crate::EngineError;
+
+/// What a path holds in the planned image.
+#[derive(Debug, Clone)]
+pub enum Content {
+    /// The bytes the file at this path had on disk when the command began.
+    Disk(RelPath),
+    /// New bytes.
+    Bytes(Arc<Vec<u8>>),
+}
+
+/// The image as the command plans to leave it.
+#[derive(Debug)]
+pub struct View<'a> {
+    fs: &'a dyn Fs,
+    image: &'a Image,
+    changes: BTreeMap<String, (RelPath, Option<Content>)>,
+    cache: Mutex<HashMap<String, Arc<Vec<u8>>>>,
+}
+
+fn key(p: &RelPath) -> String {
+    p.as_str().to_lowercase()
+}
+
+impl<'a> View<'a> {
+    /// A view with no changes.
+    pub fn new(fs: &'a dyn Fs, image: &'a Image) -> Self {
+        Self {
+            fs,
+            image,
+            changes: BTreeMap::new(),
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The filesystem under the view.
+    pub fn fs(&self) -> &'a dyn Fs {
+        self.fs
+    }
+
+    /// The image under the view.
+    pub fn image(&self) -> &'a Image {
+        self.image
+    }
+
+    fn on_disk(&self, p: &RelPath) -> bool {
+        self.fs
+            .metadata(&self.image.host(p))
+            .is_ok_and(|m| m.is_file())
+    }
+
+    /// What `p` holds in the planned image (`None`: no file there).
+    pub fn content(&self, p: &RelPath) -> Option<Content> {
+        match self.changes.get(&key(p)) {
+            Some((_, c)) => c.clone(),
+            None => self.on_disk(p).then(|| Content::Disk(p.clone())),
+        }
+    }
+
+    /// Whether `p` is a file in the planned image.
+    pub fn exists(&self, p: &RelPath) -> bool {
+        self.content(p).is_some()
+    }
+
+    fn read_disk(&self, p: &RelPath) -> Result<Arc<Vec<u8>>, EngineError> {
+        let k = key(p);
+        if let Some(b) = self.cache.lock().map_err(|_| poisoned())?.get(&k) {
+            return Ok(b.clone());
+        }
+        let bytes = Arc::new(
+            self.fs
+                .read(&self.image.host(p))
+                .map_err(|e| EngineError::io("read", self.image.win_path(p), e))?,
+        );
+        self.cache
+            .lock()
+            .map_err(|_| poisoned())?
+            .insert(k, bytes.clone());
+        Ok(bytes)
+    }
+
+    /// The bytes of `p` in the planned image.
+    pub fn read(&self, p: &RelPath) -> Result<Option<Arc<Vec<u8>>>, EngineError> {
+        match self.content(p) {
+            None => Ok(None),
+            Some(Content::Bytes(b)) => Ok(Some(b)),
+            Some(Content::Disk(src)) => self.read_disk(&src).map(Some),
+        }
+    }
+
+    /// Plans `p` to hold `content`.
+    pub fn put(&mut self, p: &RelPath, content: Content) {
+        self.changes.insert(key(p), (p.clone(), Some(content)));
+    }
+
+    /// Plans `p` to hold `bytes`.
+    pub fn put_bytes(&mut self, p: &RelPath, bytes: Arc<Vec<u8>>) {
+        self.put(p, Content::Bytes(bytes));
+    }
+
+    /// Plans `p` to be gone.
+    pub fn remove(&mut self, p: &RelPath) {
+        self.changes.insert(key(p), (p.clone(), None));
+    }
+
+    /// Files directly in directory `dir` in the planned image (names as
+    /// spelled on disk or when planned).
+    pub fn list(&self, dir: &RelPath) -> Vec<RelPath> {
+        let mut out: BTreeMap<String, RelPath> = BTreeMap::new();
+        if let Ok(entries) = self.fs.read_dir(&self.image.host(dir)) {
+            for e in entries {
+                if let Ok(p) = dir.join(&e.name)
+                    && self.on_disk(&p)
+                {
+                    out.insert(key(&p), p);
+                }
+            }
+        }
+        let prefix = format!("{}/", key(dir));
+        for (k, (p, c)) in &self.changes {
+            if let Some(rest) = k.strip_prefix(&prefix) {
+                if rest.contains('/') {
+                    continue;
+                }
+                match c {
+                    Some(_) => out.insert(k.clone(), p.clone()),
+                    None => out.remove(k),
+                };
+            }
+        }
+        out.into_values().collect()
+    }
+
+    /// Subdirectories of `dir` on disk or holding planned files.
+    pub fn list_dirs(&self, dir: &RelPath) -> Vec<String> {
+        let mut out = BTreeMap::new();
+        if let Ok(entries) = self.fs.read_dir(&self.image.host(dir)) {
+            for e in entries {
+                if let Ok(p) = dir.join(&e.name)
+                    && self
+                        .fs
+                        .metadata(&self.image.host(&p))
+                        .is_ok_and(|m| m.is_dir())
+                {
+                    out.insert(e.name.to_lowercase(), e.name.clone());
+                }
+            }
+        }
+        let prefix = format!("{}/", key(dir));
+        for (k, (p, c)) in &self.changes {
+            if let (Some(rest), Some(_)) = (k.strip_prefix(&prefix), c)
+                && let Some((first, _)) = rest.split_once('/')
+            {
+                let orig = &p.as_str()[prefix.len()..prefix.len() + first.len()];
+                out.entry(first.to_owned())
+                    .or_insert_with(|| orig.to_owned());
+            }
+        }
+        out.into_values().collect()
+    }
+
+    /// Whether anything is planned.
+    pub fn is_changed(&self) -> bool {
+        !self.changes.is_empty()
+    }
+
+    /// Writes the planned image: one transaction, after checking that the
+    /// filesystem has room for everything it stages.
+    pub fn commit(self, title: &str, command: &str) -> Result<Summary, EngineError> {
+        let fs = self.fs;
+        // Effective changes only: a put of the bytes already there is no change.
+        let mut effective = Vec::new();
+        for (p, c) in self.changes.values() {
+            let same = match c {
+                Some(Content::Disk(src)) => src == p,
+                Some(Content::Bytes(b)) => {
+                    self.on_disk(p)
+                        && self
+                            .read_disk(p)
+                            .is_ok_and(|d| d.as_slice() == b.as_slice())
+                }
+                None => !self.on_disk(p),
+            };
+            if !same {
+                effective.push((p.clone(), c.clone()));
+            }
+        }
+        if effective.is_empty() {
+            return Ok(Summary::default());
+        }
+        // A disk file that is removed and wanted at exactly one other path
+        // moves there by rename instead of being copied.
+        let mut uses: HashMap<String, usize> = HashMap::new();
+        for (_, c) in &effective {
+            if let Some(Content::Disk(src)) = c {
+                *uses.entry(key(src)).or_default() += 1;
+            }
+        }
+        let removed: HashSet<String> = effective
+            .iter()
+            .filter(|(_, c)| c.is_none())
+            .map(|(p, _)| key(p))
+            .collect();
+        let moved: HashSet<String> = uses
+            .iter()
+            .filter(|(k, n)| **n == 1 && removed.contains(*k))
+            .map(|(k, _)| k.clone())
+            .collect();
+
+        let mut needed: u64 = 64 * 1024;
+        let mut seen = HashSet::new();
+        for (p, c) in &effective {
+            match c {
+                Some(Content::Bytes(b)) if seen.insert(Arc::as_ptr(b)) => needed += b.len() as u64,
+                Some(Content::Disk(src)) if !moved.contains(&key(src)) && self.on_disk(p) => {
+                    needed += fs
+                        .metadata(&self.image.host(src))
+                        .map(|m| m.len)
+                        .unwrap_or(0)
+                }
+                _ => {}
+            }
+        }
+        let free = fs.free_space(self.image.root()).map_err(|e| {
+            EngineError::io("measure free space on", self.image.root().display(), e)
+        })?;
+        if free < needed {
+            return Err(EngineError::DiskSpace {
+                needed,
+                free,
+                short: needed - free,
+            });
+        }
+
+        let mut txn = Txn::begin(fs, &self.image.state_dir(), title, command)?;
+        let mut staged_once: HashMap<*const Vec<u8>, Staged> = HashMap::new();
+        for (p, c) in &effective {
+            let exists = self.on_disk(p);
+            match c {
+                None if moved.contains(&key(p)) => {}
+                None => txn.remove(p, None)?,
+                Some(Content::Disk(src)) if moved.contains(&key(src)) => {
+                    let len = fs
+                        .metadata(&self.image.host(src))
+                        .map(|m| m.len)
+                        .unwrap_or(0);
+                    let staged = Staged {
+                        path: src.clone(),
+                        sha256: String::new(),
+                        len,
+                    };
+                    txn.put(p, &staged, Vec::new())?;
+                }
+                Some(Content::Disk(src)) if !exists => {
+                    if let Some(parent) = p.parent() {
+                        txn.ensure_dir(&parent)?;
+                    }
+                    txn.link(src, p)?;
+                }
+                Some(Content::Disk(src)) => {
+                    let bytes = self.read_disk(src)?;
+                    let staged = txn.stage(&bytes)?;
+                    txn.put(p, &staged, Vec::new())?;
+                }
+                Some(Content::Bytes(b)) => match staged_once.get(&Arc::as_ptr(b)) {
+                    Some(s) if !exists => {
+                        if let Some(parent) = p.parent() {
+                            txn.ensure_dir(&parent)?;
+                        }
+                        let from = s.path.clone();
+                        txn.link(&from, p)?;
+                    }
+                    _ => {
+                        let staged = txn.stage(b)?;
+                        txn.put(p, &staged, Vec::new())?;
+                        staged_once.insert(Arc::as_ptr(b), staged);
+                    }
+                },
+            }
+        }
+        Ok(txn.commit()?)
+    }
+}
+
+fn poisoned() -> EngineError {
+    EngineError::Io {
+        what: "read",
+        path: "file cache".into(),
+        source: io::Error::other("a thread panicked while holding the cache"),
+    }
+}

@@ -1,0 +1,101 @@
+//! The SOFTWARE and SYSTEM hives of a freshly generated image: the keys and
+//! values servicing reads or writes, as a stock install has them.
+
+use hotfix_dataset::release_tag;
+use hotfix_hive::{Hive, HiveError, Value};
+
+use crate::GenerateSpec;
+use crate::identity::{NT_CURRENT_VERSION, SESSION_MANAGER};
+
+/// The KnownDLLs of a stock XP SP2 / Server 2003 install (value name, file).
+const KNOWN_DLLS: &[&str] = &[
+    "advapi32", "comdlg32", "gdi32", "imagehlp", "kernel32", "lz32", "ole32", "oleaut32",
+    "olecli32", "olecnv32", "olesvr32", "olethk32", "rpcrt4", "shell32", "url", "urlmon", "user32",
+    "version", "wininet", "wldap32",
+];
+
+fn sz(s: &str) -> Value {
+    Value::Sz(s.to_owned())
+}
+
+/// The SOFTWARE hive: OS identity, program folders, and the empty keys the
+/// installer adds hotfix entries under.
+pub(crate) fn software(spec: &GenerateSpec) -> Result<Hive, HiveError> {
+    let mut h = Hive::new("$$$PROTO.HIV");
+    h.set_file_name("\\SystemRoot\\System32\\Config\\SOFTWARE");
+    let p = spec.product;
+    let (major, minor) = p.nt_version();
+    let build_lab = format!("{}.{}", p.build(), release_tag(p, spec.sp));
+    let cv = NT_CURRENT_VERSION;
+    h.set(cv, "ProductName", sz(p.product_name()))?;
+    h.set(cv, "CurrentVersion", sz(&format!("{major}.{minor}")))?;
+    h.set(cv, "CurrentBuildNumber", sz(&p.build().to_string()))?;
+    h.set(cv, "CurrentBuild", sz(&build_lab))?;
+    h.set(cv, "BuildLab", sz(&build_lab))?;
+    if spec.sp.0 > 0 {
+        h.set(cv, "CSDVersion", sz(&spec.sp.csd_version()))?;
+    }
+    h.set(cv, "SystemRoot", sz("C:\\WINDOWS"))?;
+    h.set(cv, "PathName", sz("C:\\WINDOWS"))?;
+    h.set(cv, "CurrentType", sz("Uniprocessor Free"))?;
+    h.set(cv, "RegisteredOwner", sz("hotfix"))?;
+    h.set(cv, "RegisteredOrganization", sz(""))?;
+    h.create_key(&format!("{cv}\\HotFix"))?;
+    let wcv = "Microsoft\\Windows\\CurrentVersion";
+    h.set(wcv, "ProgramFilesDir", sz("C:\\Program Files"))?;
+    h.set(wcv, "CommonFilesDir", sz("C:\\Program Files\\Common Files"))?;
+    h.set(wcv, "SystemRoot", sz("C:\\WINDOWS"))?;
+    h.create_key(&format!("{wcv}\\Uninstall"))?;
+    h.create_key("Microsoft\\Updates")?;
+    Ok(h)
+}
+
+/// The SYSTEM hive: one control set with the Session Manager values the
+/// pending-operations machinery uses, the language and the computer name.
+pub(crate) fn system(spec: &GenerateSpec) -> Result<Hive, HiveError> {
+    let mut h = Hive::new("$$$PROTO.HIV");
+    h.set_file_name("\\SystemRoot\\System32\\Config\\SYSTEM");
+    for (name, n) in [
+        ("Current", 1),
+        ("Default", 1),
+        ("LastKnownGood", 2),
+        ("Failed", 0),
+    ] {
+        h.set("Select", name, Value::Dword(n))?;
+    }
+    let cs = "ControlSet001";
+    let sm = format!("{cs}\\{SESSION_MANAGER}");
+    h.set(
+        &sm,
+        "BootExecute",
+        Value::MultiSz(vec!["autocheck autochk *".into()]),
+    )?;
+    let known = format!("{sm}\\KnownDLLs");
+    for dll in KNOWN_DLLS {
+        h.set(&known, dll, sz(&format!("{dll}.dll")))?;
+    }
+    h.set(
+        &known,
+        "DllDirectory",
+        Value::ExpandSz("%SystemRoot%\\system32".into()),
+    )?;
+    h.set(
+        &format!("{cs}\\Control\\Windows"),
+        "CSDVersion",
+        Value::Dword(u32::from(spec.sp.0) * 0x100),
+    )?;
+    let nls = format!("{cs}\\Control\\Nls\\Language");
+    let code = spec.language.hive_code();
+    h.set(&nls, "InstallLanguage", sz(&code))?;
+    h.set(&nls, "Default", sz(&code))?;
+    let name = match spec.product {
+        hotfix_model::Product::WindowsXp => "HOTFIX-XP",
+        hotfix_model::Product::WindowsServer2003 => "HOTFIX-2003",
+    };
+    h.set(
+        &format!("{cs}\\Control\\ComputerName\\ComputerName"),
+        "ComputerName",
+        sz(name),
+    )?;
+    Ok(h)
+}

@@ -1,0 +1,257 @@
+//! Parsing Windows path spellings into an anchor and components, and the
+//! checks that refuse paths a hostile package or registry value could use to
+//! leave the image or alias a device.
+
+/// Where a parsed path starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Anchor {
+    /// The drive root (`C:\`, `%SystemDrive%`, or a path relative to the image root).
+    Drive,
+    /// The Windows directory (`%windir%`, `%SystemRoot%`, `\SystemRoot`).
+    Windir,
+    /// `%ProgramFiles%` (`Program Files` on the drive root).
+    ProgramFiles,
+    /// `%CommonProgramFiles%` (`Program Files\Common Files`).
+    CommonProgramFiles,
+    /// No anchor was written: relative to whatever the caller says.
+    Relative,
+}
+
+/// A path split into its anchor and validated components.
+#[derive(Debug)]
+pub(crate) struct Parsed<'a> {
+    pub anchor: Anchor,
+    pub components: Vec<&'a str>,
+}
+
+/// Directory names the anchors stand for, below the drive root.
+pub(crate) const PROGRAM_FILES: &[&str] = &["Program Files"];
+pub(crate) const COMMON_PROGRAM_FILES: &[&str] = &["Program Files", "Common Files"];
+
+/// Splits `path` into anchor and components. `drive` is the image's drive
+/// letter; any other letter is refused. The error is the reason text.
+pub(crate) fn parse(path: &str, drive: char) -> Result<Parsed<'_>, String> {
+    if path.trim().is_empty() {
+        return Err("empty path".into());
+    }
+    if path.contains('\0') {
+        return Err("NUL character in path".into());
+    }
+    let (anchor, rest) = split_anchor(path, drive)?;
+    let mut components = Vec::new();
+    for c in rest.split(is_sep) {
+        // Repeated and trailing separators mean nothing to Windows either.
+        if c.is_empty() {
+            continue;
+        }
+        check_component(c)?;
+        components.push(c);
+    }
+    Ok(Parsed { anchor, components })
+}
+
+fn is_sep(c: char) -> bool {
+    c == '\\' || c == '/'
+}
+
+fn split_anchor(path: &str, drive: char) -> Result<(Anchor, &str), String> {
+    let bytes = path.as_bytes();
+    // `\??\X:` (NT object manager) and `\\?\X:` (Win32 long path) both name a drive.
+    for prefix in [r"\??\", r"\\?\", "//?/", "/??/"] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            if strip_ci(rest, "UNC").is_some_and(|r| r.is_empty() || r.starts_with(is_sep)) {
+                return Err("UNC path (network share)".into());
+            }
+            return drive_path(rest, drive)?
+                .ok_or_else(|| format!("{prefix} path that does not name a drive"));
+        }
+    }
+    if path.starts_with(r"\\.\") || path.starts_with("//./") {
+        return Err("device path (\\\\.\\)".into());
+    }
+    if bytes.len() >= 2 && is_sep(char::from(bytes[0])) && is_sep(char::from(bytes[1])) {
+        return Err("UNC path (network share)".into());
+    }
+    if let Some(rest) = path.strip_prefix(is_sep) {
+        if let Some(after) = strip_ci(rest, "SystemRoot")
+            && (after.is_empty() || after.starts_with(is_sep))
+        {
+            return Ok((Anchor::Windir, after));
+        }
+        // `\WINDOWS\...`: rooted on the current drive, which is the image's.
+        return Ok((Anchor::Drive, rest));
+    }
+    if let Some(rest) = path.strip_prefix('%') {
+        let Some((name, after)) = rest.split_once('%') else {
+            return Err("unterminated %variable%".into());
+        };
+        if !(after.is_empty() || after.starts_with(is_sep)) {
+            return Err(format!("%{name}% must be followed by a separator"));
+        }
+        let anchor = match name.to_ascii_lowercase().as_str() {
+            "windir" | "systemroot" => Anchor::Windir,
+            "systemdrive" => Anchor::Drive,
+            "programfiles" => Anchor::ProgramFiles,
+            "commonprogramfiles" => Anchor::CommonProgramFiles,
+            _ => return Err(format!("unknown variable %{name}%")),
+        };
+        return Ok((anchor, after));
+    }
+    if let Some(found) = drive_path(path, drive)? {
+        return Ok(found);
+    }
+    Ok((Anchor::Relative, path))
+}
+
+/// `X:\rest` → `Some((Drive, rest))` when X is the image's drive; `None` when
+/// the text does not start with a drive letter.
+fn drive_path(path: &str, drive: char) -> Result<Option<(Anchor, &str)>, String> {
+    let mut chars = path.chars();
+    let (Some(letter), Some(':')) = (chars.next(), chars.next()) else {
+        return Ok(None);
+    };
+    if !letter.is_ascii_alphabetic() {
+        return Ok(None);
+    }
+    if !letter.eq_ignore_ascii_case(&drive) {
+        return Err(format!(
+            "drive {}: is not the image's drive {drive}:",
+            letter.to_ascii_uppercase()
+        ));
+    }
+    let rest = &path[2..];
+    if !rest.is_empty() && !rest.starts_with(is_sep) {
+        return Err("drive-relative path (no separator after the drive letter)".into());
+    }
+    Ok(Some((Anchor::Drive, rest)))
+}
+
+fn strip_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
+}
+
+const DEVICES: &[&str] = &[
+    "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "CLOCK$", "COM1", "COM2", "COM3", "COM4",
+    "COM5", "COM6", "COM7", "COM8", "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7",
+    "LPT8", "LPT9",
+];
+
+/// Refuses components that leave the directory, address a stream, name a
+/// device, or that Windows would silently rewrite (trailing dot or space).
+pub(crate) fn check_component(c: &str) -> Result<(), String> {
+    if c == ".." {
+        return Err("\"..\" component".into());
+    }
+    if c.contains(':') {
+        return Err(format!("':' in component {c:?} (alternate data stream)"));
+    }
+    if c.ends_with('.') || c.ends_with(' ') {
+        return Err(format!("component {c:?} ends in '.' or ' '"));
+    }
+    if let Some(bad) = c
+        .chars()
+        .find(|&ch| ch < ' ' || matches!(ch, '<' | '>' | '"' | '|' | '?' | '*'))
+    {
+        return Err(format!("character {bad:?} not allowed in component {c:?}"));
+    }
+    // Windows maps `nul.txt` and `NUL .txt` to the device too.
+    let stem = c.split('.').next().unwrap_or(c).trim_end_matches(' ');
+    if DEVICES.iter().any(|d| d.eq_ignore_ascii_case(stem)) {
+        return Err(format!(
+            "component {c:?} names the device {}",
+            stem.to_ascii_uppercase()
+        ));
+    }
+    Ok(())
+}
+
+/// Case folding for name comparison: per-character simple lower case, the
+/// way NTFS's upcase table compares (no multi-character expansions).
+pub(crate) fn fold(name: &str) -> String {
+    name.chars()
+        .map(|ch| {
+            let mut lower = ch.to_lowercase();
+            match (lower.next(), lower.next()) {
+                (Some(l), None) => l,
+                _ => ch,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(p: &str) -> (Anchor, Vec<&str>) {
+        let parsed = parse(p, 'C').unwrap_or_else(|e| panic!("{p}: {e}"));
+        (parsed.anchor, parsed.components)
+    }
+
+    #[test]
+    fn anchors() {
+        assert_eq!(
+            ok(r"C:\WINDOWS\x.dll"),
+            (Anchor::Drive, vec!["WINDOWS", "x.dll"])
+        );
+        assert_eq!(
+            ok("c:/windows//x.dll/"),
+            (Anchor::Drive, vec!["windows", "x.dll"])
+        );
+        assert_eq!(ok(r"\??\C:\a"), (Anchor::Drive, vec!["a"]));
+        assert_eq!(ok(r"\\?\c:\a"), (Anchor::Drive, vec!["a"]));
+        assert_eq!(ok(r"\SystemRoot\a"), (Anchor::Windir, vec!["a"]));
+        assert_eq!(ok(r"\systemroot"), (Anchor::Windir, vec![]));
+        assert_eq!(
+            ok(r"\SystemRootX\a"),
+            (Anchor::Drive, vec!["SystemRootX", "a"])
+        );
+        assert_eq!(ok(r"%WinDir%\a"), (Anchor::Windir, vec!["a"]));
+        assert_eq!(ok(r"%ProgramFiles%\a"), (Anchor::ProgramFiles, vec!["a"]));
+        assert_eq!(
+            ok(r"%commonprogramfiles%"),
+            (Anchor::CommonProgramFiles, vec![])
+        );
+        assert_eq!(ok(r"WINDOWS\a"), (Anchor::Relative, vec!["WINDOWS", "a"]));
+        assert_eq!(ok("C:"), (Anchor::Drive, vec![]));
+    }
+
+    #[test]
+    fn refusals() {
+        for (p, why) in [
+            ("", "empty"),
+            ("  ", "empty"),
+            (r"D:\x", "drive D:"),
+            (r"\\server\share\x", "UNC"),
+            (r"\??\UNC\server\x", "UNC"),
+            (r"\\.\PhysicalDrive0", "device path"),
+            (r"C:\WINDOWS\..\..\etc", "\"..\""),
+            (r"C:\x.dll:stream", "alternate data stream"),
+            (r"C:\nul.txt", "device NUL"),
+            (r"C:\Com1", "device COM1"),
+            (r"C:\lpt9 .log", "device LPT9"),
+            (r"C:\x.", "ends in"),
+            (r"C:\x ", "ends in"),
+            (r"C:\.\x", "ends in"),
+            ("C:foo", "drive-relative"),
+            ("%TEMP%\\x", "unknown variable"),
+            ("%windir", "unterminated"),
+            ("%windir%x", "followed by a separator"),
+            ("C:\\a\0b", "NUL character"),
+            ("C:\\a*b", "not allowed"),
+            (r"\\?\GLOBALROOT\x", "does not name a drive"),
+        ] {
+            let err = parse(p, 'C').expect_err(p);
+            assert!(err.contains(why), "{p:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn folding() {
+        assert_eq!(fold("Shell32.DLL"), "shell32.dll");
+        assert_eq!(fold("ÄÖ"), "äö");
+        assert_eq!(fold("İ"), "İ");
+    }
+}

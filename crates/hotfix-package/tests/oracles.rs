@@ -1,0 +1,87 @@
+//! Independent cabinet readers accept synthesized packages: `cabextract -t`
+//! and `7z t` on the self-extractor and on the plain cabinet, `gcab -t` on
+//! the cabinet part of the self-extractor (cut with `tail -c +N`).
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use hotfix_dataset::{DEFAULT_DATA, DataSet};
+use hotfix_package::{SynthOptions, synth};
+
+fn run(cmd: &str, args: &[&str], dir: &Path) -> String {
+    let out = Command::new(cmd)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{cmd} {args:?} failed:\n{text}");
+    text
+}
+
+#[test]
+fn cab_tools_accept_synthesized_packages() {
+    let tools = ["cabextract", "gcab", "7z"].map(common::have_tool);
+    if tools.iter().all(|t| !t) {
+        return;
+    }
+    let data = DataSet::parse(DEFAULT_DATA).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for kb in ["KB834707", "KB839645", "KB893086"] {
+        let update = data.find(&kb.parse().unwrap()).unwrap();
+        let sfx = synth(update, &SynthOptions::default()).unwrap();
+        let plain_opts = SynthOptions {
+            sfx: false,
+            ..SynthOptions::default()
+        };
+        let plain = synth(update, &plain_opts).unwrap();
+        std::fs::write(dir.path().join(&sfx.file_name), &sfx.bytes).unwrap();
+        std::fs::write(dir.path().join(&plain.file_name), &plain.bytes).unwrap();
+        let offset = hotfix_cab::find_cabinet(&sfx.bytes).unwrap();
+        let files = update.files.len() + 2;
+        if tools[0] {
+            for name in [&sfx.file_name, &plain.file_name] {
+                let out = run("cabextract", &["-t", name], dir.path());
+                assert!(out.contains("All done, no errors"), "{out}");
+                assert_eq!(out.matches("  OK  ").count(), files, "{out}");
+            }
+        }
+        if tools[1] {
+            let cut = dir.path().join("part.cab");
+            let script = format!(
+                "tail -c +{} '{}' > '{}'",
+                offset + 1,
+                sfx.file_name,
+                cut.display()
+            );
+            run("sh", &["-c", &script], dir.path());
+            assert_eq!(std::fs::read(&cut).unwrap(), sfx.bytes[offset..]);
+            let listed = run("gcab", &["-t", "part.cab"], dir.path());
+            assert_eq!(listed.lines().count(), files, "{listed}");
+            run("gcab", &["-t", &plain.file_name], dir.path());
+            // gcab -t only lists; extracting also decompresses every block.
+            let out = dir.path().join(format!("gcab-{kb}"));
+            std::fs::create_dir(&out).unwrap();
+            run(
+                "gcab",
+                &["-x", "-C", out.to_str().unwrap(), "part.cab"],
+                dir.path(),
+            );
+            let ver = std::fs::read(out.join("update").join("update.ver")).unwrap();
+            assert!(ver.starts_with(b"; update.ver"));
+        }
+        if tools[2] {
+            for name in [&sfx.file_name, &plain.file_name] {
+                let out = run("7z", &["t", name], dir.path());
+                assert!(out.contains("Everything is Ok"), "{out}");
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Every PE file Debian's Wine ships (and mingw-w64's runtime DLLs): our
+//! VS_FIXEDFILEINFO and strings equal pefile's, and files pefile finds no
+//! version in are NoVersionResource for us.
+#![allow(clippy::disallowed_methods)]
+
+mod common;
+
+use std::path::PathBuf;
+
+use hotfix_pe::{FileVersion, PeError, read_version};
+
+const DIRS: &[&str] = &[
+    "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows",
+    "/usr/lib/x86_64-linux-gnu/wine/i386-windows",
+    "/usr/lib/i386-linux-gnu/wine/i386-windows",
+    // More PE32 files where Wine's i386 DLLs are not installed.
+    "/usr/i686-w64-mingw32/lib",
+    "/usr/x86_64-w64-mingw32/lib",
+];
+
+fn wine_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in DIRS {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let is_pe = std::fs::read(&path)
+                .map(|b| b.starts_with(b"MZ"))
+                .unwrap_or(false);
+            if is_pe {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn wine_pe_files_match_pefile() {
+    if !common::have_pefile() {
+        return;
+    }
+    let files = wine_files();
+    if files.is_empty() {
+        common::have(
+            "wine64 (libwine PE files)",
+            &mut std::process::Command::new("false"),
+        );
+        return;
+    }
+    let paths: Vec<_> = files.iter().map(|p| p.as_path()).collect();
+    let json = common::pefile_json(common::PEFILE_SCRIPT, &paths, false);
+    let (mut versioned, mut unversioned, mut string_checked) = (0, 0, 0);
+    for (path, got) in files.iter().zip(json.as_array().unwrap()) {
+        let bytes = std::fs::read(path).unwrap();
+        let ours = read_version(&bytes);
+        match got["fixed"].as_array() {
+            Some(fixed) => {
+                let f: Vec<u32> = fixed.iter().map(|v| v.as_u64().unwrap() as u32).collect();
+                let info = ours.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                assert_eq!(
+                    info.file_version,
+                    FileVersion::from_ms_ls(f[0], f[1]),
+                    "{}",
+                    path.display()
+                );
+                assert_eq!(
+                    info.product_version,
+                    FileVersion::from_ms_ls(f[2], f[3]),
+                    "{}",
+                    path.display()
+                );
+                // pefile keeps a dict, so the last value of a repeated key wins.
+                if let Some(strings) = got["strings"].as_object() {
+                    for (key, value) in strings {
+                        let last = info
+                            .strings
+                            .iter()
+                            .rev()
+                            .find(|(k, _)| k == key)
+                            .map(|(_, v)| v.as_str());
+                        assert_eq!(last, value.as_str(), "{}: {key}", path.display());
+                    }
+                    string_checked += 1;
+                }
+                versioned += 1;
+            }
+            None => {
+                assert!(
+                    matches!(ours, Err(PeError::NoVersionResource)),
+                    "{}: {ours:?}",
+                    path.display()
+                );
+                unversioned += 1;
+            }
+        }
+    }
+    println!(
+        "compared {} Wine PE files: {versioned} versioned ({string_checked} with strings), {unversioned} without a version",
+        files.len()
+    );
+    assert!(versioned > 100);
+}

@@ -1,0 +1,121 @@
+//! Output: progress bars, JSON, failures in Update.exe's terms, exit codes.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use hotfix_engine::{EngineError, MASKED_FAILURE};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// An installer failure: masked to 1603 with an extended code.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// Anything else, already phrased for the user.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl CliError {
+    /// A failure with a message.
+    pub fn msg(m: impl Into<String>) -> Self {
+        Self::Other(m.into())
+    }
+}
+
+macro_rules! from_errors {
+    ($($t:ty),*) => {$(
+        impl From<$t> for CliError {
+            fn from(e: $t) -> Self {
+                Self::Engine(EngineError::from(e))
+            }
+        }
+    )*};
+}
+from_errors!(hotfix_image::ImageError, hotfix_package::PackageError);
+
+/// A command's result: the Windows exit code (0, 3010) or a failure.
+pub type CmdResult = Result<u32, CliError>;
+
+/// Prints `value` as pretty JSON on stdout.
+pub fn print_json<T: Serialize>(value: &T) {
+    match serde_json::to_string_pretty(value) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("error: cannot format JSON: {e}"),
+    }
+}
+
+/// Maps a Windows exit code to a process exit status. Unix keeps the low
+/// eight bits, so 3010 arrives as 194 and 1603 as 67; the full code is
+/// printed on stderr.
+pub fn exit(result: CmdResult) -> ExitCode {
+    let code = match result {
+        Ok(code) => code,
+        Err(CliError::Engine(e)) => {
+            eprintln!("error: {e}");
+            eprintln!(
+                "Update.exe extended error code = {:#x}",
+                e.ext_code().code()
+            );
+            eprintln!(
+                "Update.exe return code was masked to 0x643 for MSI custom action compliance."
+            );
+            MASKED_FAILURE
+        }
+        Err(CliError::Other(m)) => {
+            eprintln!("error: {m}");
+            MASKED_FAILURE
+        }
+    };
+    if code != 0 {
+        eprintln!("exit code {code}");
+    }
+    ExitCode::from((code & 0xff) as u8)
+}
+
+/// Sets up `tracing` on stderr: warnings, or everything with `--verbose`.
+pub fn init_tracing(verbose: bool) {
+    let level = if verbose { "debug" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("HOTFIX_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// A byte-counting progress bar (hidden when stderr is not a terminal).
+pub fn bytes_bar(total: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{msg:24} [{bar:32}] {bytes:>10}/{total_bytes:10} {bytes_per_sec:>12} {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.set_message(what.to_owned());
+    bar
+}
+
+/// A counting progress bar.
+pub fn count_bar(total: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:24} [{bar:32}] {pos:>5}/{len:5} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_owned());
+    bar
+}
+
+/// A spinner for work of unknown length.
+pub fn spinner(what: &str) -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_message(what.to_owned());
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
