@@ -280,7 +280,7 @@ fn bit_flip_inputs() -> Vec<Vec<u8>> {
     zero_checksums(&mut unchecked);
     inputs.push(unchecked);
     let lzx =
-        std::fs::read("/work/shared/data/cab-samples/libmspack-cabd/normal_2files_2folders.cab")
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/cab-samples/libmspack-cabd/normal_2files_2folders.cab"))
             .unwrap();
     let mut lzx_unchecked = lzx.clone();
     zero_checksums(&mut lzx_unchecked);

@@ -156,9 +156,9 @@ pub fn software_like_hive() -> Hive {
     hive
 }
 
-/// Where the hivex sample hives are (see shared/data/SAMPLES.md).
+/// Where the hivex sample hives are (see testdata/SAMPLES.md).
 pub fn sample_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/hive-samples/hivex")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/hive-samples/hivex")
 }
 
 /// A hivex sample hive, or `None` (with a note) when shared/ is absent.
