@@ -22,7 +22,7 @@
 
 use std::collections::BTreeMap;
 
-use hotfix_model::{FileVersion, Product, SpLevel};
+use hotfix_model::{FileVersion, PayloadFolder, Product, SpLevel};
 
 use crate::{DataSet, FileRow};
 
@@ -79,7 +79,7 @@ pub fn base_files(data: &DataSet, product: Product, sp: SpLevel) -> Vec<BaseFile
     let mut by_dest: BTreeMap<String, Vec<&FileRow>> = BTreeMap::new();
     for row in data
         .for_product(product)
-        .flat_map(|u| &u.files)
+        .flat_map(base_rows)
         .filter(|r| r.applies_to(sp))
     {
         by_dest
@@ -91,6 +91,19 @@ pub fn base_files(data: &DataSet, product: Product, sp: SpLevel) -> Vec<BaseFile
         .into_values()
         .filter_map(|rows| base_for(&rows, product, sp))
         .collect()
+}
+
+/// The rows of `u` an unpatched system has a build of. An update that
+/// carries both branch (or dual-mode) folders and files at the package root
+/// is an OS fix bundled with an optional component's fix (IE7 beside IE6 in
+/// an Internet Explorer cumulative update); the component is not part of
+/// the base system, so its root files are left out.
+pub fn base_rows(u: &crate::Update) -> impl Iterator<Item = &FileRow> {
+    let mixed = u.files.iter().any(|r| r.folder != PayloadFolder::Neutral)
+        && u.files.iter().any(|r| r.folder == PayloadFolder::Neutral);
+    u.files
+        .iter()
+        .filter(move |r| !(mixed && r.folder == PayloadFolder::Neutral))
 }
 
 /// The base file under a group of rows with one destination.

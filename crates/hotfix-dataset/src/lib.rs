@@ -18,7 +18,7 @@ mod raw;
 mod row;
 mod update;
 
-pub use base::{BaseFile, base_files, release_revision, release_tag};
+pub use base::{BaseFile, base_files, base_rows, release_revision, release_tag};
 pub use row::FileRow;
 pub use update::Update;
 

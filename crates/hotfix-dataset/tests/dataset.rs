@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use hotfix_dataset::{DEFAULT_DATA, DataSet, base_files, release_revision, release_tag};
+use hotfix_dataset::{DEFAULT_DATA, DataSet, base_files, base_rows, release_revision, release_tag};
 use hotfix_model::{
     Branch, BranchKind, DualSide, FileVersion, KbId, Language, PayloadFolder, Product, SpLevel,
 };
@@ -229,11 +229,8 @@ fn base_files_are_older_than_every_update_row() {
                 .collect();
             assert_eq!(by_dest.len(), base.len(), "{product} {sp}: duplicate dest");
             let mut dests = HashSet::new();
-            for f in d
-                .for_product(product)
-                .flat_map(|u| &u.files)
-                .filter(|f| f.applies_to(sp))
-            {
+            let base_rows = d.for_product(product).flat_map(base_rows);
+            for f in base_rows.filter(|f| f.applies_to(sp)) {
                 let b = by_dest[&f.dest.to_ascii_lowercase()];
                 dests.insert(f.dest.to_ascii_lowercase());
                 if let (Some(bv), Some(fv)) = (b.version, f.version) {
