@@ -279,9 +279,11 @@ fn bit_flip_inputs() -> Vec<Vec<u8>> {
     let mut unchecked = small_cabinet(Compression::MsZip);
     zero_checksums(&mut unchecked);
     inputs.push(unchecked);
-    let lzx =
-        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/cab-samples/libmspack-cabd/normal_2files_2folders.cab"))
-            .unwrap();
+    let lzx = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/cab-samples/libmspack-cabd/normal_2files_2folders.cab"
+    ))
+    .unwrap();
     let mut lzx_unchecked = lzx.clone();
     zero_checksums(&mut lzx_unchecked);
     inputs.extend([lzx, lzx_unchecked]);

@@ -11,8 +11,14 @@ use common::{assert_success, have_tool, random_bytes, run, text_bytes};
 use hotfix_cab::{CabError, Cabinet, Limits, Method, find_cabinet};
 
 const LIBMSPACK_DIRS: &[&str] = &[
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/cab-samples/libmspack-cabd"),
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/cab-samples/libmspack-other"),
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/cab-samples/libmspack-cabd"
+    ),
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/cab-samples/libmspack-other"
+    ),
 ];
 const LIBGCAB_DIR: &str = "/usr/libexec/installed-tests/libgcab-1.0";
 

@@ -128,7 +128,8 @@ pub fn chain(
         .fs
         .append(&path)
         .map_err(|e| EngineError::io("write", path.display(), e))?;
-    std::io::Write::write_all(&mut f, log.replace('\n', "\r\n").as_bytes())
+    // qchain_log already ends its lines with CRLF, as Windows tools expect.
+    std::io::Write::write_all(&mut f, log.as_bytes())
         .and_then(|()| f.sync())
         .map_err(|e| EngineError::io("write", path.display(), e))?;
     Ok(ChainReport {

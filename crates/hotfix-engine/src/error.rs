@@ -185,11 +185,9 @@ impl EngineError {
         match self {
             Self::Image(_) | Self::Hive { .. } | Self::State { .. } => ExtCode::Image,
             Self::Package(_) | Self::Damaged { .. } => ExtCode::Incompatible,
-            Self::Txn(e) => match e.io_error().and_then(|e| e.raw_os_error()) {
-                Some(28) => ExtCode::DiskSpace,
-                _ => ExtCode::Io,
-            },
-            Self::Io { source, .. } if source.raw_os_error() == Some(28) => ExtCode::DiskSpace,
+            Self::Txn(e) if e.io_error().is_some_and(is_disk_full) => ExtCode::DiskSpace,
+            Self::Txn(_) => ExtCode::Io,
+            Self::Io { source, .. } if is_disk_full(source) => ExtCode::DiskSpace,
             Self::Io { .. } => ExtCode::Io,
             Self::NotApplicable { .. } => ExtCode::Prerequisite,
             Self::DiskSpace { .. } => ExtCode::DiskSpace,
@@ -206,4 +204,10 @@ impl EngineError {
             source,
         }
     }
+}
+
+/// ENOSPC, whether the error still carries the errno or only its kind (an
+/// error re-wrapped to name its path keeps the kind, not the errno).
+fn is_disk_full(e: &std::io::Error) -> bool {
+    e.raw_os_error() == Some(28) || e.kind() == std::io::ErrorKind::StorageFull
 }

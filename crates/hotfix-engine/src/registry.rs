@@ -118,6 +118,16 @@ impl Registry {
         None
     }
 
+    /// Maps an INF registry root and key to a hive and a path in it; `None`
+    /// for user hives, which an offline image does not service.
+    pub fn map_root(&self, root: hotfix_inf::RegRoot, key: &str) -> Option<(HiveName, String)> {
+        match root {
+            hotfix_inf::RegRoot::Hklm => self.map_hklm(key),
+            hotfix_inf::RegRoot::Hkcr => Some((HiveName::Software, format!("Classes\\{key}"))),
+            hotfix_inf::RegRoot::Hkcu | hotfix_inf::RegRoot::Hku => None,
+        }
+    }
+
     /// The boot-time rename queue (`PendingFileRenameOperations`, then `...2`).
     pub fn queue(&self) -> PendingQueue {
         let sm = self.session_manager();

@@ -49,7 +49,17 @@ impl<'f> Session<'f> {
         let image = Image::open(fs, root)?;
         let sd = image.state_dir();
         let dir = sd.host(sd.dir());
-        create_dir_all(fs, &dir).map_err(|e| EngineError::io("create", dir.display(), e))?;
+        let created =
+            create_dir_all(fs, &dir).map_err(|e| EngineError::io("create", dir.display(), e))?;
+        // A state directory whose entry is not durable would vanish in a
+        // power cut with the journal inside it, while the image changes it
+        // protects survive: make each new directory's entry durable first.
+        for d in created.iter().rev() {
+            if let Some(parent) = d.parent() {
+                fs.sync_dir(parent)
+                    .map_err(|e| EngineError::io("sync", parent.display(), e))?;
+            }
+        }
         let lock_path = sd.lock_path();
         let lock_err = |e| EngineError::io("lock", lock_path.display(), e);
         let lock = match fs.try_lock(&lock_path).map_err(lock_err)? {

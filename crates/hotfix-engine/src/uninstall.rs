@@ -212,7 +212,7 @@ pub fn uninstall(
                     view.put_bytes(&staged, Arc::new(bytes.to_vec()));
                     queue.ops.push(PendingOp::replace(
                         image.nt_path(&staged),
-                        format!("!{}", image.nt_path(&rel)),
+                        image.nt_path(&rel),
                     ));
                     deferred = true;
                     report.restart_required = true;

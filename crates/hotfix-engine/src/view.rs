@@ -220,12 +220,19 @@ impl<'a> View<'a> {
             .map(|(k, _)| k.clone())
             .collect();
 
+        // Count exactly what `plan_txn` stages: shared new bytes are staged
+        // once for every target that exists (each `Put` consumes its staged
+        // file) and linked only for new paths.
         let mut needed: u64 = 64 * 1024;
-        let mut seen = HashSet::new();
+        let mut staged = HashSet::new();
         for (p, c) in &effective {
+            let exists = self.on_disk(p);
             match c {
-                Some(Content::Bytes(b)) if seen.insert(Arc::as_ptr(b)) => needed += b.len() as u64,
-                Some(Content::Disk(src)) if !moved.contains(&key(src)) && self.on_disk(p) => {
+                Some(Content::Bytes(b)) if exists || !staged.contains(&Arc::as_ptr(b)) => {
+                    staged.insert(Arc::as_ptr(b));
+                    needed += b.len() as u64;
+                }
+                Some(Content::Disk(src)) if !moved.contains(&key(src)) && exists => {
                     needed += fs
                         .metadata(&self.image.host(src))
                         .map(|m| m.len)
@@ -246,8 +253,24 @@ impl<'a> View<'a> {
         }
 
         let mut txn = Txn::begin(fs, &self.image.state_dir(), title, command)?;
+        if let Err(e) = self.plan_txn(&mut txn, &effective, &moved) {
+            // Nothing outside the staging area changed yet; leave none of it.
+            let _ = txn.abort();
+            return Err(e);
+        }
+        Ok(txn.commit()?)
+    }
+
+    /// Stages the new bytes and records every operation of `effective`.
+    fn plan_txn(
+        &self,
+        txn: &mut Txn<'_>,
+        effective: &[(RelPath, Option<Content>)],
+        moved: &HashSet<String>,
+    ) -> Result<(), EngineError> {
+        let fs = self.fs;
         let mut staged_once: HashMap<*const Vec<u8>, Staged> = HashMap::new();
-        for (p, c) in &effective {
+        for (p, c) in effective {
             let exists = self.on_disk(p);
             match c {
                 None if moved.contains(&key(p)) => {}
@@ -291,7 +314,7 @@ impl<'a> View<'a> {
                 },
             }
         }
-        Ok(txn.commit()?)
+        Ok(())
     }
 }
 

@@ -62,24 +62,28 @@ impl PendingQueue {
     /// Reads the strings of the value(s), concatenated in processing order.
     /// Strings are paired; a trailing unpaired source is a delete (what
     /// Wine does when the destination slot is the list terminator). An empty
-    /// source ends the list, as in Session Manager.
+    /// source (or a bare `@`) ends the list, as in Session Manager.
     pub fn parse(strings: &[String]) -> Self {
         let mut ops = Vec::new();
         let mut it = strings.iter();
         while let Some(src) = it.next() {
-            if src.is_empty() {
+            let source = src.strip_prefix('@').unwrap_or(src).to_owned();
+            // A bare `@` names no file either; keeping it as an empty
+            // source would make `to_strings` end the list there.
+            if source.is_empty() {
                 break;
             }
-            let source = src.strip_prefix('@').unwrap_or(src).to_owned();
             let dst = it.next().map(String::as_str).unwrap_or("");
             let (replace, target) = match dst.strip_prefix(['!', '@']) {
                 Some(t) => (true, t),
                 None => (false, dst),
             };
+            // A delete has nothing to replace, and `to_strings` cannot
+            // write the flag without a target.
             ops.push(PendingOp {
                 source,
                 target: (!target.is_empty()).then(|| target.to_owned()),
-                replace,
+                replace: replace && !target.is_empty(),
             });
         }
         Self { ops }
@@ -90,7 +94,13 @@ impl PendingQueue {
     pub fn to_strings(&self) -> Vec<String> {
         let mut out = Vec::with_capacity(self.ops.len() * 2);
         for op in &self.ops {
-            out.push(op.source.clone());
+            // `parse` strips one leading `@`, so a source that starts with
+            // one needs another to survive the round trip.
+            if op.source.starts_with('@') {
+                out.push(format!("@{}", op.source));
+            } else {
+                out.push(op.source.clone());
+            }
             out.push(match (&op.target, op.replace) {
                 (Some(t), true) => format!("!{t}"),
                 (Some(t), false) => t.clone(),

@@ -1,10 +1,35 @@
 //! Wall-clock formatting without a time-zone database: images are serviced
 //! offline, so the image's local zone is unknown and we say UTC.
+//!
+//! The clock can be pinned, so that two runs of one command write the same
+//! bytes (install records and the registry carry dates): crash tests compare
+//! a recovered image with the result of a clean run. In-process callers use
+//! [`freeze`]; the binary honours `SOURCE_DATE_EPOCH` (the reproducible-builds
+//! convention), which tests that run it set.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Seconds and milliseconds since the Unix epoch, now.
+/// The pinned time in seconds, or `u64::MAX` when the clock runs.
+static FROZEN: AtomicU64 = AtomicU64::new(u64::MAX);
+
+/// Pins [`now`] to `secs` since the Unix epoch for the rest of the process.
+pub fn freeze(secs: u64) {
+    FROZEN.store(secs, Ordering::Relaxed);
+}
+
+/// Seconds and milliseconds since the Unix epoch, now (or the pinned time).
 pub fn now() -> (u64, u32) {
+    let frozen = FROZEN.load(Ordering::Relaxed);
+    if frozen != u64::MAX {
+        return (frozen, 0);
+    }
+    if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+    {
+        return (secs, 0);
+    }
     let d = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();

@@ -104,8 +104,11 @@ impl<'a> Txn<'a> {
             } else {
                 txn.join(sub)
             };
-            fs.create_dir(&p)
-                .map_err(|e| TxnError::io(format!("create {}", p.display()), e))?;
+            if let Err(e) = fs.create_dir(&p) {
+                // Leave no half-made staging area behind a failed start.
+                let _ = remove_tree(fs, &txn);
+                return Err(TxnError::io(format!("create {}", p.display()), e));
+            }
         }
         Ok(Self {
             fs,
@@ -308,18 +311,23 @@ impl<'a> Txn<'a> {
     }
 
     /// Journals, applies, commits and cleans up (`docs/design.md` §3). On a
-    /// failure before the commit point every change is rolled back.
+    /// failure before the commit point every change is rolled back and the
+    /// staging area removed.
     pub fn commit(mut self) -> Result<Summary, TxnError> {
         let fs = self.fs;
         let dirs = ["txn/s", "txn/b", "txn"].map(|d| self.sd.host(&self.sd.rel(d)));
         let state = self.sd.host(self.sd.dir());
-        barrier(
+        let sequential = self.journal.sequential;
+        // A failure while journaling goes through the roll back too: the
+        // journal may already be in place, and either way the staging area
+        // and the temporary journal must go (roll back finds nothing applied).
+        let applied = barrier(
             fs,
             dirs.iter().map(|d| d.as_path()).chain([state.as_path()]),
-        )?;
-        self.write_journal()?;
-        let sequential = self.journal.sequential;
-        let applied = apply::apply(fs, &self.sd, &self.journal.ops, sequential).and_then(|()| {
+        )
+        .and_then(|()| self.write_journal())
+        .and_then(|()| apply::apply(fs, &self.sd, &self.journal.ops, sequential))
+        .and_then(|()| {
             self.journal.state = JournalState::Committed;
             self.write_journal()
         });

@@ -1,10 +1,12 @@
 //! `hotfix`: the command line. Thin glue over the library crates; start at
 //! [`Command`] and follow a subcommand into its module.
 
+mod bench;
 mod demo;
 mod formats;
 mod image_cmd;
 mod servicing;
+mod sp_cmd;
 mod switches;
 mod ui;
 
@@ -125,6 +127,20 @@ enum Command {
     },
     /// Write realistic packages from the real update data set.
     Synth(formats::SynthArgs),
+    /// Write a realistic service pack (`WindowsXP-KB835935-SP2-ENU.exe`).
+    SynthSp(sp_cmd::SynthSpArgs),
+    /// Install or remove a service pack.
+    Sp {
+        #[command(subcommand)]
+        command: sp_cmd::SpCommand,
+    },
+    /// List, create and restore restore points.
+    RestorePoint {
+        #[command(subcommand)]
+        command: sp_cmd::RestoreCommand,
+    },
+    /// Benchmark `sp install` against `cp -a && sync` and `dpkg -i`.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -150,6 +166,10 @@ fn main() -> ExitCode {
         Command::Reg { command } => formats::reg(&command),
         Command::Image { command } => image_cmd::run(&command),
         Command::Synth(a) => formats::synth(&a),
+        Command::SynthSp(a) => sp_cmd::synth(&a),
+        Command::Sp { command } => sp_cmd::sp(&command),
+        Command::RestorePoint { command } => sp_cmd::restore_point(&command),
+        Command::Bench(a) => bench::run(&a),
     };
     ui::exit(result)
 }

@@ -60,11 +60,7 @@ impl Ctx<'_, '_> {
 
     /// Picks the payload copy for `t`: the chosen branch, or a newer QFE
     /// copy another package stashed in `$hf_mig$` (KB824994).
-    fn pick_source(
-        &mut self,
-        layout: &Layout,
-        t: &Target,
-    ) -> Result<Option<Picked>, EngineError> {
+    fn pick_source(&mut self, layout: &Layout, t: &Target) -> Result<Option<Picked>, EngineError> {
         let pkg = self.pkg;
         let Some(path) = layout
             .candidates(&t.copy.source)
@@ -308,7 +304,7 @@ impl Ctx<'_, '_> {
             let image = self.view.image();
             self.queue.ops.push(PendingOp::replace(
                 image.nt_path(&staged),
-                format!("!{}", image.nt_path(&t.rel)),
+                image.nt_path(&t.rel),
             ));
             record.action = FileAction::Queued;
             self.log.line(format!(

@@ -3,7 +3,7 @@
 //! DelReg lines with the old values kept for uninstall.
 
 use hotfix_hive::Value;
-use hotfix_inf::{RegData, RegLine, RegRoot};
+use hotfix_inf::{RegData, RegLine};
 
 use super::Ctx;
 use crate::EngineError;
@@ -48,11 +48,7 @@ impl FootprintKeys {
 
 impl Ctx<'_, '_> {
     fn map_line(&mut self, line: &RegLine) -> Option<(HiveName, String)> {
-        let mapped = match line.root {
-            RegRoot::Hklm => self.reg.map_hklm(&line.key),
-            RegRoot::Hkcr => Some((HiveName::Software, format!("Classes\\{}", line.key))),
-            RegRoot::Hkcu | RegRoot::Hku => None,
-        };
+        let mapped = self.reg.map_root(line.root, &line.key);
         if mapped.is_none() {
             self.log.line(format!(
                 "Registry line {} ({:?}\\{}) skipped: user hives and other roots are not serviced offline",

@@ -140,7 +140,7 @@ impl Ctx<'_, '_> {
             self.log.line(format!("Branch forced to {b} by /B:"));
         }
         self.log.line("Starting AnalyzeComponents");
-        let targets = plan::targets(self.view, pkg)?;
+        let targets = plan::targets(self.view, self.reg, pkg)?;
         self.log
             .line(format!("AnalyzePhaseOne: {} target files", targets.len()));
         self.log.line(format!(

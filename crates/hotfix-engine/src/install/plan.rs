@@ -4,13 +4,14 @@
 use std::collections::BTreeSet;
 
 use hotfix_image::Identity;
-use hotfix_inf::{CmpOp, Condition, CopyFile, DirRoot, dirid_location};
+use hotfix_inf::{CmpOp, Condition, CopyFile, DirRoot, RegRoot, dirid_location};
 use hotfix_model::{Branch, BranchKind, DualSide, PayloadFolder, SpLevel, TagRank};
 use hotfix_package::Package;
 use hotfix_txn::RelPath;
 
 use crate::EngineError;
 use crate::rank::Facts;
+use crate::registry::Registry;
 use crate::view::View;
 
 /// Why a package does not apply, in the user's terms; `None` when it does.
@@ -193,11 +194,72 @@ pub fn resolve_target(view: &View<'_>, copy: &CopyFile) -> Result<RelPath, Engin
     Ok(view.image().resolve(view.fs(), &path)?)
 }
 
-fn holds(view: &View<'_>, cond: &Condition, sections: &[CopyFile]) -> Result<bool, EngineError> {
+/// `have <op> want`, for versions and registry data alike.
+fn compare<T: Ord>(op: CmpOp, have: T, want: T) -> bool {
+    match op {
+        CmpOp::Gt => have > want,
+        CmpOp::Ge => have >= want,
+        CmpOp::Lt => have < want,
+        CmpOp::Le => have <= want,
+        CmpOp::Eq | CmpOp::Exists => have == want,
+    }
+}
+
+/// `CheckReg`: a key's existence, or a value compared as a number when both
+/// sides are numbers (DWORDs, `0x` or decimal), else as case-insensitive text.
+fn check_reg(
+    reg: &Registry,
+    root: RegRoot,
+    key: &str,
+    name: Option<&str>,
+    op: CmpOp,
+    expected: Option<&str>,
+) -> bool {
+    let mapped = reg.map_root(root, key);
+    let Some((hive, path)) = mapped else {
+        return false;
+    };
+    let hive = reg.hive(hive);
+    let Some(name) = name else {
+        return op == CmpOp::Exists && hive.key(&path).is_some();
+    };
+    let Some(value) = hive.get(&path, name) else {
+        return false;
+    };
+    let Some(expected) = expected else {
+        return op == CmpOp::Exists;
+    };
+    let number = |t: &str| {
+        let t = t.trim();
+        t.strip_prefix("0x")
+            .or_else(|| t.strip_prefix("0X"))
+            .map_or_else(
+                || t.parse::<u64>().ok(),
+                |h| u64::from_str_radix(h, 16).ok(),
+            )
+    };
+    let have_num = value
+        .as_dword()
+        .map(u64::from)
+        .or_else(|| value.as_str().and_then(number));
+    match (have_num, number(expected)) {
+        (Some(h), Some(w)) => compare(op, h, w),
+        _ => value
+            .as_str()
+            .is_some_and(|h| compare(op, h.to_lowercase(), expected.to_lowercase())),
+    }
+}
+
+fn holds(
+    view: &View<'_>,
+    reg: &Registry,
+    cond: &Condition,
+    sections: &[CopyFile],
+) -> Result<bool, EngineError> {
     Ok(match cond {
         Condition::And(all) => {
             for c in all {
-                if !holds(view, c, sections)? {
+                if !holds(view, reg, c, sections)? {
                     return Ok(false);
                 }
             }
@@ -205,7 +267,7 @@ fn holds(view: &View<'_>, cond: &Condition, sections: &[CopyFile]) -> Result<boo
         }
         Condition::Or(any) => {
             for c in any {
-                if holds(view, c, sections)? {
+                if holds(view, reg, c, sections)? {
                     return Ok(true);
                 }
             }
@@ -229,28 +291,31 @@ fn holds(view: &View<'_>, cond: &Condition, sections: &[CopyFile]) -> Result<boo
             let Some(bytes) = view.read(&rel)? else {
                 return Ok(false);
             };
-            let have = Facts::of(&bytes).rank.version;
-            match (op, have, version) {
+            match (op, Facts::of(&bytes).rank.version, version) {
                 (CmpOp::Exists, _, _) => true,
-                (_, None, _) | (_, _, None) => false,
-                (op, Some(h), Some(v)) => match op {
-                    CmpOp::Gt => h > *v,
-                    CmpOp::Ge => h >= *v,
-                    CmpOp::Lt => h < *v,
-                    CmpOp::Le => h <= *v,
-                    CmpOp::Eq | CmpOp::Exists => h == *v,
-                },
+                (op, Some(h), Some(v)) => compare(*op, h, *v),
+                _ => false,
             }
         }
-        // Registry conditions are read against the view's hives by the
-        // caller in a later version; until then they do not hold, so a
-        // conditional install never lands on a system it was not meant for.
-        Condition::CheckReg { .. } => false,
+        Condition::CheckReg {
+            root,
+            key,
+            value_name,
+            op,
+            expected,
+        } => check_reg(
+            reg,
+            *root,
+            key,
+            value_name.as_deref(),
+            *op,
+            expected.as_deref(),
+        ),
     })
 }
 
 /// Every file the package's update.inf targets on this image.
-pub fn targets(view: &View<'_>, pkg: &Package) -> Result<Vec<Target>, EngineError> {
+pub fn targets(view: &View<'_>, reg: &Registry, pkg: &Package) -> Result<Vec<Target>, EngineError> {
     let inf = &pkg.inf;
     let mut out = Vec::new();
     for copy in &inf.copy_always {
@@ -268,7 +333,7 @@ pub fn targets(view: &View<'_>, pkg: &Package) -> Result<Vec<Target>, EngineErro
         });
     }
     for cond in &inf.conditionals {
-        if holds(view, &cond.condition, &cond.copy_files)? {
+        if holds(view, reg, &cond.condition, &cond.copy_files)? {
             for copy in &cond.copy_files {
                 out.push(Target {
                     rel: resolve_target(view, copy)?,

@@ -20,11 +20,11 @@ use hotfix_package::{Package, SynthOptions, synth};
 /// One payload row: `name` into `system32`, at `version` (`None`: no
 /// version resource), in `folder` (`SP2GDR`, `SP2QFE`).
 pub fn row(name: &str, version: Option<&str>, folder: &str) -> FileRow {
-    let sp = folder.get(..3).and_then(|s| match s {
-        "SP1" => Some(SpLevel(1)),
-        "SP2" => Some(SpLevel(2)),
-        "SP3" => Some(SpLevel(3)),
-        _ => Some(SpLevel(0)),
+    let sp = folder.get(..3).map(|s| match s {
+        "SP1" => SpLevel(1),
+        "SP2" => SpLevel(2),
+        "SP3" => SpLevel(3),
+        _ => SpLevel(0),
     });
     FileRow {
         name: name.to_owned(),
@@ -127,15 +127,13 @@ impl Lab {
 
     pub fn install_with(
         &self,
-        pkgs: &[&Package],
+        pkgs: &[Package],
         o: &InstallOptions,
     ) -> Result<InstallReport, EngineError> {
-        let s = self.session();
-        let pkgs: Vec<Package> = pkgs.iter().map(|p| (*p).clone()).collect();
-        hotfix_engine::install(&s, &pkgs, o, &mut |_| {})
+        hotfix_engine::install(&self.session(), pkgs, o, &mut |_| {})
     }
 
-    pub fn install(&self, pkgs: &[&Package]) -> InstallReport {
+    pub fn install(&self, pkgs: &[Package]) -> InstallReport {
         self.install_with(pkgs, &opts()).expect("install")
     }
 
@@ -266,4 +264,94 @@ pub fn image_diff(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<u8>>) 
 
 pub fn v(s: &str) -> FileVersion {
     s.parse().expect("version")
+}
+
+/// Releases files the running system held.
+pub fn unlock(lab: &Lab, win_paths: &[&str]) {
+    let paths: Vec<String> = win_paths.iter().map(|p| (*p).to_owned()).collect();
+    hotfix_image::unlock_files(&lab.fs, &lab.image(), &paths).expect("unlock");
+}
+
+/// Value names that hold install times; they differ between runs.
+const TIMESTAMPS: &[&str] = &["InstalledDate", "Installed On", "InstallDate"];
+
+/// Every value of a hive as `key\name = raw bytes`, without install times
+/// and without the per-KB `Filelist` (it lists the files each package put
+/// in place, which depends on what was there before).
+pub fn hive_values(h: &Hive) -> BTreeMap<String, (u32, Vec<u8>)> {
+    fn go(k: &hotfix_hive::Key, path: &str, out: &mut BTreeMap<String, (u32, Vec<u8>)>) {
+        if k.name().eq_ignore_ascii_case("Filelist") {
+            return;
+        }
+        for (n, v) in k.values() {
+            if !TIMESTAMPS.contains(&n) {
+                out.insert(
+                    format!("{path}\\{n}").to_lowercase(),
+                    (v.kind(), v.to_raw()),
+                );
+            }
+        }
+        for s in k.subkeys() {
+            go(s, &format!("{path}\\{}", s.name()), out);
+        }
+    }
+    let mut out = BTreeMap::new();
+    go(h.root(), "", &mut out);
+    out
+}
+
+/// What order independence compares: every file outside our state folder,
+/// the uninstall backups and the logs (those record history, which differs
+/// by order), and the values of both hives as [`hive_values`] reads them.
+pub fn final_state(lab: &Lab) -> BTreeMap<String, Vec<u8>> {
+    let mut out: BTreeMap<String, Vec<u8>> = lab
+        .snapshot()
+        .into_iter()
+        .filter(|(p, _)| {
+            let l = p.to_lowercase();
+            !l.contains("$hotfix$/")
+                && !l.contains("$ntuninstall")
+                && !l.ends_with(".log")
+                && !l.ends_with("config/software")
+                && !l.ends_with("config/system")
+        })
+        .collect();
+    for (name, h) in [("SOFTWARE", lab.software()), ("SYSTEM", lab.system())] {
+        for (k, (kind, raw)) in hive_values(&h) {
+            let mut bytes = kind.to_le_bytes().to_vec();
+            bytes.extend(raw);
+            out.insert(format!("{name}{k}"), bytes);
+        }
+    }
+    out
+}
+
+impl Lab {
+    /// Changes the SYSTEM hive in place (a test setting up a queue by hand).
+    pub fn edit_system(&self, f: impl FnOnce(&mut Hive)) {
+        let mut h = self.system();
+        f(&mut h);
+        let path = self.host("C:\\WINDOWS\\system32\\config\\system");
+        hotfix_fs::write_atomic(&self.fs, &path, &h.to_bytes().expect("hive bytes"))
+            .expect("write hive");
+    }
+
+    /// Writes a file at a Windows path whose directory exists.
+    pub fn write(&self, win: &str, bytes: &[u8]) {
+        let (dir, name) = win.rsplit_once('\\').expect("dir");
+        let path = self.host(dir).join(name);
+        hotfix_fs::write_atomic(&self.fs, &path, bytes).expect("write");
+    }
+}
+
+/// The bytes of one payload file of a package.
+pub fn payload(pkg: &Package, path: &str) -> Vec<u8> {
+    pkg.read(path).expect("payload file")
+}
+
+impl Lab {
+    /// Deletes a file behind the installer's back.
+    pub fn fs_remove(&self, win: &str) {
+        self.fs.remove_file(&self.host(win)).expect("remove");
+    }
 }

@@ -1,0 +1,135 @@
+//! `hotfix sp uninstall` (spuninst): every file and both hives back to the
+//! previous level from `$NtServicePackUninstall$`, in one transaction.
+
+use hotfix_engine::{Content, EngineError, InstallerLog, Session, View};
+use hotfix_model::SpLevel;
+use hotfix_txn::RelPath;
+use serde::Serialize;
+
+use crate::install::{SpRecord, join, record_path};
+
+/// What `sp uninstall` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpUninstallReport {
+    /// The SP removed.
+    pub kb: String,
+    /// The level restored.
+    pub to_sp: u8,
+    /// Files restored from the backup.
+    pub restored: usize,
+    /// Files the SP added, removed.
+    pub removed: usize,
+    /// Hotfixes installed after the SP: their files and registry entries go
+    /// with the SP's, as with the original; reinstall them for the old level.
+    pub later_hotfixes: Vec<String>,
+}
+
+fn rel(s: &str) -> Result<RelPath, EngineError> {
+    RelPath::new(s).map_err(|e| EngineError::State {
+        path: s.to_owned(),
+        problem: e.to_string(),
+    })
+}
+
+/// Removes the installed service pack.
+pub fn sp_uninstall(
+    session: &Session<'_>,
+    notify: &mut dyn FnMut(&str),
+) -> Result<SpUninstallReport, EngineError> {
+    let image = &session.image;
+    let mut view = View::new(session.fs, image);
+    let rec_path = record_path(image.windir());
+    let bytes = view.read(&rec_path)?.ok_or_else(|| {
+        EngineError::Usage(format!(
+            "no service pack can be removed: {} is missing",
+            image.win_path(&rec_path)
+        ))
+    })?;
+    let record: SpRecord = serde_json::from_slice(&bytes).map_err(|e| EngineError::State {
+        path: image.win_path(&rec_path),
+        problem: e.to_string(),
+    })?;
+    let later = later_hotfixes(session, &record.installed_at);
+    if !later.is_empty() {
+        notify(&format!(
+            "warning: these updates were installed after {} and are removed with it: {}",
+            SpLevel(record.to_sp).csd_version(),
+            later.join(", ")
+        ));
+    }
+    let mut report = SpUninstallReport {
+        kb: record.kb.clone(),
+        to_sp: record.from_sp,
+        restored: 0,
+        removed: 0,
+        later_hotfixes: later,
+    };
+    for (target, backup) in &record.files {
+        let target = rel(target)?;
+        match backup {
+            Some(b) => {
+                // Removed and wanted once: the commit renames it back.
+                let b = rel(b)?;
+                view.put(&target, Content::Disk(b.clone()));
+                view.remove(&b);
+                report.restored += 1;
+            }
+            None => {
+                view.remove(&target);
+                report.removed += 1;
+            }
+        }
+    }
+    for (hive, backup) in &record.hives {
+        let b = rel(backup)?;
+        view.put(&rel(hive)?, Content::Disk(b.clone()));
+        view.remove(&b);
+    }
+    view.remove(&rec_path);
+    view.commit(
+        &format!("sp uninstall {}", record.kb),
+        "hotfix sp uninstall",
+    )?;
+    let mut log = InstallerLog::with_header("hotfix sp uninstall");
+    log.line(format!(
+        "{} removed: {} files restored, {} removed; the system is at {} again",
+        record.kb,
+        report.restored,
+        report.removed,
+        if record.from_sp == 0 {
+            "no service pack".to_owned()
+        } else {
+            SpLevel(record.from_sp).csd_version()
+        }
+    ));
+    let log_path = image.host(&join(image.windir(), "spuninst.log"));
+    if let Err(e) = log.append_to(session.fs, &log_path) {
+        notify(&format!(
+            "warning: could not write {}: {e}",
+            log_path.display()
+        ));
+    }
+    Ok(report)
+}
+
+/// Installed hotfixes whose records are newer than the SP's install.
+fn later_hotfixes(session: &Session<'_>, sp_installed_at: &str) -> Vec<String> {
+    let fs = session.fs;
+    let dir = session.paths.installed_dir();
+    let mut out = Vec::new();
+    let Ok(entries) = fs.read_dir(&session.image.host(&dir)) else {
+        return out;
+    };
+    for e in entries {
+        let Ok(p) = dir.join(&e.name) else { continue };
+        let Ok(text) = fs.read(&session.image.host(&p)) else {
+            continue;
+        };
+        if let Ok(rec) = serde_json::from_slice::<hotfix_engine::InstallRecord>(&text)
+            && rec.installed_at.as_str() >= sp_installed_at
+        {
+            out.push(rec.kb);
+        }
+    }
+    out
+}

@@ -1,0 +1,295 @@
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
+//! SP2 on an SP1 image in memory: stages, space figure vs the measured peak,
+//! seed 000's unreadable spupdsvc.exe (rule R3 and --strict-versions),
+//! uninstall and restore points.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use hotfix_dataset::{DEFAULT_DATA, DataSet};
+use hotfix_engine::{EngineError, Session, Wait};
+use hotfix_fs::{DirEntry, FileWriter, Fs, LockAttempt, LockGuard, MemFs, Metadata, ReadSeek};
+use hotfix_image::{GenerateSpec, generate};
+use hotfix_model::{Language, Product, SpLevel};
+use hotfix_package::Package;
+use hotfix_sp::{SpOptions, SpSpec, Stage, sp_install, sp_uninstall, synth_sp};
+
+/// MemFs that records the most bytes in use after any mutating step.
+#[derive(Debug)]
+struct PeakFs {
+    inner: MemFs,
+    peak_used: AtomicU64,
+}
+
+const CAP: u64 = 1 << 40;
+
+impl PeakFs {
+    fn used(&self) -> u64 {
+        CAP - self.inner.free_space(Path::new("/")).unwrap()
+    }
+    fn note<T>(&self, r: io::Result<T>) -> io::Result<T> {
+        self.peak_used.fetch_max(self.used(), Ordering::SeqCst);
+        r
+    }
+    fn reset(&self) {
+        self.peak_used.store(self.used(), Ordering::SeqCst);
+    }
+}
+
+/// A writer that reports its writes to the peak tracker.
+struct PeakWriter<'a> {
+    inner: Box<dyn FileWriter>,
+    fs: &'a PeakFs,
+}
+
+impl io::Write for PeakWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let r = self.inner.write(buf);
+        self.fs.note(r)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl FileWriter for PeakWriter<'static> {
+    fn sync(&mut self) -> io::Result<()> {
+        self.inner.sync()
+    }
+}
+
+impl Fs for &'static PeakFs {
+    fn read(&self, p: &Path) -> io::Result<Vec<u8>> {
+        self.inner.read(p)
+    }
+    fn open(&self, p: &Path) -> io::Result<Box<dyn ReadSeek>> {
+        self.inner.open(p)
+    }
+    fn metadata(&self, p: &Path) -> io::Result<Metadata> {
+        self.inner.metadata(p)
+    }
+    fn read_dir(&self, p: &Path) -> io::Result<Vec<DirEntry>> {
+        self.inner.read_dir(p)
+    }
+    fn free_space(&self, p: &Path) -> io::Result<u64> {
+        self.inner.free_space(p)
+    }
+    fn create(&self, p: &Path) -> io::Result<Box<dyn FileWriter>> {
+        let inner = self.inner.create(p)?;
+        Ok(Box::new(PeakWriter { inner, fs: self }))
+    }
+    fn append(&self, p: &Path) -> io::Result<Box<dyn FileWriter>> {
+        let inner = self.inner.append(p)?;
+        Ok(Box::new(PeakWriter { inner, fs: self }))
+    }
+    fn sync_dir(&self, p: &Path) -> io::Result<()> {
+        self.inner.sync_dir(p)
+    }
+    fn rename(&self, a: &Path, b: &Path) -> io::Result<()> {
+        self.note(self.inner.rename(a, b))
+    }
+    fn hard_link(&self, a: &Path, b: &Path) -> io::Result<()> {
+        self.note(self.inner.hard_link(a, b))
+    }
+    fn remove_file(&self, p: &Path) -> io::Result<()> {
+        self.note(self.inner.remove_file(p))
+    }
+    fn create_dir(&self, p: &Path) -> io::Result<()> {
+        self.note(self.inner.create_dir(p))
+    }
+    fn remove_dir(&self, p: &Path) -> io::Result<()> {
+        self.inner.remove_dir(p)
+    }
+    fn set_readonly(&self, p: &Path, ro: bool) -> io::Result<()> {
+        self.inner.set_readonly(p, ro)
+    }
+    fn try_lock(&self, p: &Path) -> io::Result<LockAttempt> {
+        self.inner.try_lock(p)
+    }
+    fn lock(&self, p: &Path) -> io::Result<LockGuard> {
+        self.inner.lock(p)
+    }
+}
+
+fn root() -> PathBuf {
+    PathBuf::from("/img")
+}
+
+/// An XP SP1 JPN image and the SP2 package, at a test scale.
+fn setup() -> (&'static PeakFs, Package) {
+    let mem = MemFs::new();
+    mem.set_capacity(Some(CAP));
+    let fs: &'static PeakFs = Box::leak(Box::new(PeakFs {
+        inner: mem,
+        peak_used: AtomicU64::new(0),
+    }));
+    let data = DataSet::parse(DEFAULT_DATA).unwrap();
+    let spec = GenerateSpec::new(Product::WindowsXp, SpLevel(1), Language::JPN);
+    generate(&fs, &root(), &spec, &data, &mut |_, _| {}).unwrap();
+    let sp = synth_sp(
+        &data,
+        &SpSpec {
+            product: Product::WindowsXp,
+            sp: 2,
+            language: Language::JPN,
+            scale: 0.05,
+            files: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(sp.file_name, "WindowsXP-KB835935-SP2-JPN.exe");
+    let pkg = Package::open(sp.bytes, &sp.file_name).unwrap();
+    (fs, pkg)
+}
+
+fn spupdsvc() -> PathBuf {
+    root().join("WINDOWS/system32/spupdsvc.exe")
+}
+
+fn svcpack_log(fs: &&'static PeakFs) -> String {
+    fs.read_to_string(&root().join("WINDOWS/svcpack.log"))
+        .unwrap()
+}
+
+fn install(
+    fs: &&'static PeakFs,
+    pkg: &Package,
+    strict: bool,
+) -> Result<hotfix_sp::SpReport, EngineError> {
+    let session = Session::open(fs, &root(), Wait::Block, &mut |_| {}).unwrap();
+    let opts = SpOptions {
+        strict_versions: strict,
+        command_line: "hotfix sp install".into(),
+    };
+    let mut stages = Vec::new();
+    let r = sp_install(&session, pkg, &opts, &mut |s, _, _| {
+        if stages.last() != Some(&s) {
+            stages.push(s);
+        }
+    });
+    if r.is_ok() {
+        assert_eq!(stages.first(), Some(&Stage::Inspect));
+        assert_eq!(stages.last(), Some(&Stage::Cleanup));
+    }
+    r
+}
+
+#[test]
+fn seed_000_unreadable_spupdsvc_installs_and_the_peak_stays_under_the_figure() {
+    let (fs, pkg) = setup();
+    // Seed 000: a stale spupdsvc.exe without a version resource.
+    let mut w = (&fs).create(&spupdsvc()).unwrap();
+    w.write_all(b"MZ stale copy with no version resource")
+        .unwrap();
+    w.sync().unwrap();
+    drop(w);
+    fs.reset();
+    let before = fs.used();
+    let report = install(&fs, &pkg, false).unwrap();
+    let peak = fs.peak_used.load(Ordering::SeqCst) - before;
+    let need = report.space.total();
+    eprintln!(
+        "peak extra {peak} bytes, figure {need} bytes ({})",
+        report.space.describe()
+    );
+    assert!(peak <= need, "peak {peak} exceeds the figure {need}");
+    assert!(report.replaced > 100, "{report:?}");
+    assert_eq!(report.unreadable_replaced.len(), 1);
+    let log = svcpack_log(&fs);
+    assert!(log.contains("(rule R3)"), "{log}");
+    assert!(log.contains("MB free"), "{log}");
+    // Old bytes in the backup, new ones in place.
+    let backup =
+        root().join("WINDOWS/$NtServicePackUninstall$/files/WINDOWS/system32/spupdsvc.exe");
+    assert_eq!(
+        fs.read(&backup).unwrap(),
+        b"MZ stale copy with no version resource"
+    );
+    assert!(hotfix_pe::read_version(&fs.read(&spupdsvc()).unwrap()).is_ok());
+    let session = Session::open(&fs, &root(), Wait::Block, &mut |_| {}).unwrap();
+    assert_eq!(session.identity.sp, SpLevel(2));
+}
+
+use std::io::Write;
+
+#[test]
+fn strict_versions_cancels_like_the_original() {
+    let (fs, pkg) = setup();
+    let mut w = (&fs).create(&spupdsvc()).unwrap();
+    w.write_all(b"garbage").unwrap();
+    w.sync().unwrap();
+    drop(w);
+    let err = install(&fs, &pkg, true).unwrap_err();
+    assert_eq!(err.ext_code().code(), 0xf00d);
+    let log = svcpack_log(&fs);
+    for line in [
+        "Service Pack 2 Setup canceled.",
+        "Update.exe extended error code = 0xf00d",
+        "Update.exe return code was masked to 0x643 for MSI custom action compliance.",
+    ] {
+        assert!(log.contains(line), "missing {line:?} in\n{log}");
+    }
+    assert!(!fs.exists(&root().join("WINDOWS/$NtServicePackUninstall$")));
+    assert_eq!(fs.read(&spupdsvc()).unwrap(), b"garbage");
+}
+
+#[test]
+fn short_disk_is_refused_before_writing_with_the_figure() {
+    let (fs, pkg) = setup();
+    let free_needed = {
+        let used = fs.used();
+        fs.inner.set_capacity(Some(used + (1 << 20)));
+        used
+    };
+    let err = install(&fs, &pkg, false).unwrap_err();
+    assert!(matches!(err, EngineError::DiskSpace { .. }), "{err}");
+    let log = svcpack_log(&fs);
+    assert!(
+        log.contains("needs ") && log.contains(" MB, 1 MB free"),
+        "{log}"
+    );
+    assert!(!fs.exists(&root().join("WINDOWS/$NtServicePackUninstall$")));
+    assert!(!fs.exists(&root().join("WINDOWS/$hotfix$/journal")));
+    let _ = free_needed;
+}
+
+#[test]
+fn uninstall_and_restore_points_give_back_the_previous_level_exactly() {
+    let (fs, pkg) = setup();
+    let shell = root().join("WINDOWS/system32/dllcache");
+    let listing = |fs: &&'static PeakFs| {
+        let mut v = Vec::new();
+        for e in fs.read_dir(&shell).unwrap() {
+            v.push((e.name.clone(), fs.read(&shell.join(&e.name)).unwrap()));
+        }
+        v
+    };
+    let system = root().join("WINDOWS/system32/config/SOFTWARE");
+    let before_files = listing(&fs);
+    let before_hive = fs.read(&system).unwrap();
+    install(&fs, &pkg, false).unwrap();
+    assert_ne!(listing(&fs), before_files);
+    {
+        let session = Session::open(&fs, &root(), Wait::Block, &mut |_| {}).unwrap();
+        let points = hotfix_sp::list_restore_points(&session).unwrap();
+        assert_eq!(points.len(), 1);
+        let n = hotfix_sp::create_restore_point(&session, "manual").unwrap();
+        assert_eq!(n, 2);
+    }
+    let session = Session::open(&fs, &root(), Wait::Block, &mut |_| {}).unwrap();
+    let report = sp_uninstall(&session, &mut |_| {}).unwrap();
+    assert!(report.restored > 100);
+    drop(session);
+    assert_eq!(listing(&fs), before_files);
+    assert_eq!(fs.read(&system).unwrap(), before_hive);
+    assert!(!fs.exists(&spupdsvc()));
+    let session = Session::open(&fs, &root(), Wait::Block, &mut |_| {}).unwrap();
+    assert_eq!(session.identity.sp, SpLevel(1));
+    // Restore point 2 (taken at SP2) brings the SP2 registry back.
+    hotfix_sp::restore(&session, 2).unwrap();
+    drop(session);
+    let session = Session::open(&fs, &root(), Wait::Block, &mut |_| {}).unwrap();
+    assert_eq!(session.identity.sp, SpLevel(2));
+}

@@ -1,0 +1,87 @@
+//! Small XP SP2 images and packages: the data set cut down to a few
+//! updates, so the generated image holds only the files they replace (a few
+//! hundred KB) and a crash run takes milliseconds.
+
+use std::path::{Path, PathBuf};
+
+use hotfix_dataset::{DEFAULT_DATA, DataSet};
+use hotfix_fs::{Fs, MemFs};
+use hotfix_image::{GenerateSpec, generate};
+use hotfix_model::{Language, Product, SpLevel};
+use hotfix_package::{Package, SynthOptions, Synthesized, synth};
+
+use crate::BoxError;
+
+/// Where in-memory images live.
+pub const ROOT: &str = "/img";
+
+/// Three XP SP2 updates that replace the same files (`agentdpv.dll`,
+/// `xpsp3res.dll`) at rising versions; the middle one adds two more files.
+pub const OVERLAPPING: [&str; 3] = ["KB890046", "KB920213", "KB932168"];
+
+/// The time every test pins the clock to (`hotfix_txn::clock::freeze`,
+/// `SOURCE_DATE_EPOCH`), so that two runs of one command write equal bytes.
+pub const FROZEN_TIME: u64 = 1_171_572_476;
+
+/// [`ROOT`] as a path.
+pub fn root() -> PathBuf {
+    PathBuf::from(ROOT)
+}
+
+/// The built-in data set restricted to the XP entries of `kbs`.
+pub fn data_for(kbs: &[&str]) -> Result<DataSet, BoxError> {
+    let mut data = DataSet::parse(DEFAULT_DATA)?;
+    data.updates
+        .retain(|u| u.product == Product::WindowsXp && kbs.iter().any(|k| u.kb.to_string() == *k));
+    if data.updates.len() != kbs.len() {
+        return Err(format!("the data set lacks an XP entry for one of {kbs:?}").into());
+    }
+    Ok(data)
+}
+
+/// Generates an XP SP2 (ENU) image at `root` holding the base files of
+/// `kbs` (no dllcache copies).
+pub fn generate_image(fs: &dyn Fs, root: &Path, kbs: &[&str]) -> Result<(), BoxError> {
+    let data = data_for(kbs)?;
+    let mut spec = GenerateSpec::new(Product::WindowsXp, SpLevel(2), Language::ENU);
+    spec.dllcache = false;
+    generate(fs, root, &spec, &data, &mut |_, _| {})?;
+    Ok(())
+}
+
+/// An in-memory image at [`ROOT`] for `kbs`, fully durable.
+pub fn mem_image(kbs: &[&str]) -> Result<MemFs, BoxError> {
+    let fs = MemFs::new();
+    generate_image(&fs, &root(), kbs)?;
+    fs.sync_all();
+    Ok(fs)
+}
+
+/// The packages of `kbs`, in that order: plain cabinets, stored
+/// uncompressed (fast to build and to read).
+pub fn packages(kbs: &[&str]) -> Result<Vec<Synthesized>, BoxError> {
+    let data = data_for(kbs)?;
+    let opts = SynthOptions {
+        language: Language::ENU,
+        sfx: false,
+        compression_fast: true,
+    };
+    kbs.iter()
+        .map(|kb| {
+            let update = data
+                .updates
+                .iter()
+                .find(|u| u.kb.to_string() == *kb)
+                .ok_or_else(|| format!("{kb} is not in the data set"))?;
+            Ok(synth(update, &opts)?)
+        })
+        .collect()
+}
+
+/// The packages of `kbs`, opened (verified against their manifests).
+pub fn open_packages(kbs: &[&str]) -> Result<Vec<Package>, BoxError> {
+    packages(kbs)?
+        .into_iter()
+        .map(|s| Ok(Package::open(s.bytes, &s.file_name)?))
+        .collect()
+}

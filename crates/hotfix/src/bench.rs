@@ -1,0 +1,257 @@
+//! `hotfix bench`: `hotfix sp install` (durable) against `cp -a && sync` and
+//! `dpkg -i` of the same files, in one run, plus hotfix's growth with the
+//! file count. Each contender runs as a child under `/usr/bin/time -v` (when
+//! present) for its peak RSS; `sync` runs before each so no one pays for
+//! another's dirty pages.
+//!
+//! dpkg runs unprivileged in a private root:
+//! `dpkg --root=R --force-not-root --force-all --log=/dev/null -i x.deb`,
+//! with `R/var/lib/dpkg/{status,info,updates}` created empty first; the
+//! package is built with `dpkg-deb -Znone --build` (no compression, as our
+//! cabinet stores).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use clap::Args;
+use hotfix_fs::{Fs, OsFs, create_dir_all, remove_tree, write_atomic};
+use hotfix_image::{GenerateSpec, generate};
+use hotfix_model::{Language, Product, SpLevel};
+use hotfix_package::Package;
+use hotfix_sp::{SpSpec, synth_sp};
+
+use crate::formats::load_data;
+use crate::ui::{CliError, CmdResult};
+
+/// `hotfix bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Payload files (the real SP2 has about 2,000).
+    #[arg(long, default_value_t = 2000)]
+    files: usize,
+    /// Size factor for the payload bytes (1.0 = about 270 MB for 2,000 files).
+    #[arg(long, default_value_t = 1.0)]
+    scale: f64,
+    /// Working directory (default: a new one under the system temp dir).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Skip the 500 / 2,000 / 8,000-file growth runs.
+    #[arg(long)]
+    no_growth: bool,
+}
+
+/// One measured run.
+struct Run {
+    seconds: f64,
+    rss_kb: Option<u64>,
+}
+
+fn err(what: &str, e: impl std::fmt::Display) -> CliError {
+    CliError::msg(format!("bench: {what}: {e}"))
+}
+
+/// Runs `program args` (under `/usr/bin/time -v` when available).
+fn measure(program: &str, args: &[&str]) -> Result<Run, CliError> {
+    sync()?;
+    let timer = Path::new("/usr/bin/time").exists();
+    let mut cmd = if timer {
+        let mut c = Command::new("/usr/bin/time");
+        c.arg("-v").arg(program);
+        c
+    } else {
+        Command::new(program)
+    };
+    cmd.args(args);
+    let started = Instant::now();
+    let out = cmd.output().map_err(|e| err(program, e))?;
+    let seconds = started.elapsed().as_secs_f64();
+    if !out.status.success() {
+        return Err(CliError::msg(format!(
+            "bench: {program} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    let rss_kb = String::from_utf8_lossy(&out.stderr).lines().find_map(|l| {
+        l.trim()
+            .strip_prefix("Maximum resident set size (kbytes):")
+            .and_then(|v| v.trim().parse().ok())
+    });
+    Ok(Run { seconds, rss_kb })
+}
+
+fn sync() -> Result<(), CliError> {
+    Command::new("sync").status().map_err(|e| err("sync", e))?;
+    Ok(())
+}
+
+fn own_peak_rss_kb() -> Option<u64> {
+    let status = OsFs.read_to_string(Path::new("/proc/self/status")).ok()?;
+    status.lines().find_map(|l| {
+        l.strip_prefix("VmHWM:")
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    })
+}
+
+/// An SP1 image, the SP2 package for `files` files, and the payload laid
+/// out as it lands in the image (for cp and dpkg). Returns (image, package, tree).
+fn prepare(
+    dir: &Path,
+    files: usize,
+    scale: f64,
+) -> Result<(PathBuf, PathBuf, PathBuf, u64), CliError> {
+    let fs = OsFs;
+    let data = load_data(None)?;
+    let image = dir.join("image");
+    let spec = GenerateSpec::new(Product::WindowsXp, SpLevel(1), Language::ENU);
+    generate(&fs, &image, &spec, &data, &mut |_, _| {})?;
+    let sp = synth_sp(
+        &data,
+        &SpSpec {
+            product: Product::WindowsXp,
+            sp: 2,
+            language: Language::ENU,
+            scale: scale * files as f64 / 2000.0,
+            files: Some(files),
+        },
+    )
+    .map_err(|e| err("synth-sp", e))?;
+    let pkg_path = dir.join(&sp.file_name);
+    write_atomic(&fs, &pkg_path, &sp.bytes).map_err(|e| err("write package", e))?;
+    let pkg = Package::open(sp.bytes, &sp.file_name)?;
+    let tree = dir.join("tree");
+    for c in &pkg.inf.copy_always {
+        let sub = c.dest.subdir.as_deref().unwrap_or("").replace('\\', "/");
+        let base = if c.dest.dirid == 16422 {
+            "Program Files"
+        } else {
+            "WINDOWS"
+        };
+        let d = tree.join(base).join(&sub);
+        create_dir_all(&fs, &d).map_err(|e| err("create", e))?;
+        let bytes = pkg.read(&c.source)?;
+        let mut w = fs.create(&d.join(&c.target)).map_err(|e| err("write", e))?;
+        std::io::Write::write_all(&mut w, &bytes).map_err(|e| err("write", e))?;
+    }
+    Ok((image, pkg_path, tree, sp.payload_bytes))
+}
+
+fn hotfix_install(image: &Path, pkg: &Path) -> Result<Run, CliError> {
+    let exe = std::env::current_exe().map_err(|e| err("current_exe", e))?;
+    let exe = exe.to_string_lossy().into_owned();
+    let image = image.to_string_lossy().into_owned();
+    let pkg = pkg.to_string_lossy().into_owned();
+    measure(&exe, &["sp", "install", "--image", &image, &pkg, "--json"])
+}
+
+fn dpkg_install(dir: &Path, tree: &Path) -> Result<Run, CliError> {
+    let fs = OsFs;
+    let deb_src = dir.join("debsrc");
+    let control = deb_src.join("DEBIAN");
+    create_dir_all(&fs, &control).map_err(|e| err("create", e))?;
+    write_atomic(
+        &fs,
+        &control.join("control"),
+        b"Package: hotfix-sp-bench\nVersion: 1.0\nArchitecture: all\nMaintainer: hotfix <bench@example.invalid>\nDescription: the SP2 payload\n",
+    )
+    .map_err(|e| err("write control", e))?;
+    let s = |p: &Path| p.to_string_lossy().into_owned();
+    // Hard links: the tree's bytes, no second copy.
+    measure("cp", &["-al", &s(&tree.join("WINDOWS")), &s(&deb_src)])?;
+    if tree.join("Program Files").exists() {
+        measure(
+            "cp",
+            &["-al", &s(&tree.join("Program Files")), &s(&deb_src)],
+        )?;
+    }
+    let deb = dir.join("sp.deb");
+    measure("dpkg-deb", &["-Znone", "--build", &s(&deb_src), &s(&deb)])?;
+    let root = dir.join("dpkg-root");
+    for d in ["var/lib/dpkg/info", "var/lib/dpkg/updates"] {
+        create_dir_all(&fs, &root.join(d)).map_err(|e| err("create", e))?;
+    }
+    write_atomic(&fs, &root.join("var/lib/dpkg/status"), b"").map_err(|e| err("write", e))?;
+    let root_arg = format!("--root={}", s(&root));
+    measure(
+        "dpkg",
+        &[
+            &root_arg,
+            "--force-not-root",
+            "--force-all",
+            "--log=/dev/null",
+            "-i",
+            &s(&deb),
+        ],
+    )
+}
+
+fn rss(r: &Run) -> String {
+    r.rss_kb
+        .map_or_else(|| "n/a".into(), |k| format!("{} MB", k / 1024))
+}
+
+/// `hotfix bench`.
+pub fn run(a: &BenchArgs) -> CmdResult {
+    let dir = a.dir.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("hotfix-bench-{}", std::process::id()))
+    });
+    let fs = OsFs;
+    if fs.exists(&dir) {
+        remove_tree(&fs, &dir).map_err(|e| err("clean", e))?;
+    }
+    let one = |files: usize, with_others: bool| -> Result<(), CliError> {
+        let d = dir.join(format!("{files}"));
+        create_dir_all(&fs, &d).map_err(|e| err("create", e))?;
+        let (image, pkg, tree, bytes) = prepare(&d, files, a.scale)?;
+        let ours = hotfix_install(&image, &pkg)?;
+        println!(
+            "{files:>6} files {:>6} MB | hotfix sp install (durable) {:>7.2} s  peak RSS {}",
+            hotfix_sp::mb(bytes),
+            ours.seconds,
+            rss(&ours)
+        );
+        if with_others {
+            let s = |p: &Path| p.to_string_lossy().into_owned();
+            let dst = d.join("copy");
+            let script = format!("cp -a '{}' '{}' && sync", s(&tree), s(&dst));
+            let cp = measure("sh", &["-c", &script])?;
+            let dpkg = dpkg_install(&d, &tree)?;
+            println!(
+                "{:>20} | cp -a && sync               {:>7.2} s  peak RSS {}",
+                "",
+                cp.seconds,
+                rss(&cp)
+            );
+            println!(
+                "{:>20} | dpkg -i (--root, unprivileged) {:>4.2} s  peak RSS {}",
+                "",
+                dpkg.seconds,
+                rss(&dpkg)
+            );
+            println!(
+                "{:>20} | hotfix / cp = {:.2}x   hotfix / dpkg = {:.2}x",
+                "",
+                ours.seconds / cp.seconds,
+                ours.seconds / dpkg.seconds
+            );
+        }
+        remove_tree(&fs, &d).map_err(|e| err("clean", e))?;
+        Ok(())
+    };
+    println!("side by side on the same payload:");
+    one(a.files, true)?;
+    if !a.no_growth {
+        println!("growth of hotfix sp install with the file count:");
+        for n in [500, 2000, 8000] {
+            one(n, false)?;
+        }
+    }
+    if let Some(k) = own_peak_rss_kb() {
+        println!(
+            "bench process (synthesis, not install) peak RSS {} MB",
+            k / 1024
+        );
+    }
+    let _ = remove_tree(&fs, &dir);
+    Ok(0)
+}

@@ -1,0 +1,232 @@
+//! `synth-sp`, `sp install|uninstall`, `restore-point list|create|restore`.
+//! The benchmark is in `bench.rs`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Args, Subcommand};
+use hotfix_fs::{Fs, OsFs, create_dir_all, write_atomic};
+use hotfix_sp::{SpOptions, SpSpec, Stage, sp_install, sp_uninstall, synth_sp};
+use indicatif::ProgressBar;
+
+use crate::ImageArg;
+use crate::formats::{load_data, parse_lang, parse_os};
+use crate::servicing::{filesystem, open, read_packages};
+use crate::ui::{CliError, CmdResult, count_bar, print_json};
+
+/// `hotfix synth-sp`.
+#[derive(Debug, Args)]
+pub struct SynthSpArgs {
+    /// The data set (default: the copy built into hotfix).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// The service pack level (2 for SP2).
+    #[arg(long)]
+    pub sp: u8,
+    /// xp or 2003.
+    #[arg(long, default_value = "xp")]
+    pub os: String,
+    /// Language.
+    #[arg(long, default_value = "ENU")]
+    pub lang: String,
+    /// 1.0 = the real SP's size (about 2,000 files, 270 MB).
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
+    /// Output directory.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `hotfix sp ...`.
+#[derive(Debug, Subcommand)]
+pub enum SpCommand {
+    /// Install a service pack (the SP's update.exe).
+    Install {
+        #[command(flatten)]
+        image: ImageArg,
+        /// The service pack (`WindowsXP-KB835935-SP2-ENU.exe`).
+        package: PathBuf,
+        /// Cancel on an unreadable file version (0xf00d), as the original did.
+        #[arg(long)]
+        strict_versions: bool,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove the service pack (spuninst).
+    Uninstall {
+        #[command(flatten)]
+        image: ImageArg,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `hotfix restore-point ...`.
+#[derive(Debug, Subcommand)]
+pub enum RestoreCommand {
+    /// List restore points.
+    List {
+        #[command(flatten)]
+        image: ImageArg,
+    },
+    /// Create a restore point.
+    Create {
+        #[command(flatten)]
+        image: ImageArg,
+        /// What it is for.
+        #[arg(long, default_value = "Manual restore point")]
+        description: String,
+    },
+    /// Put the hives and the listed files of a restore point back.
+    Restore {
+        #[command(flatten)]
+        image: ImageArg,
+        /// Its number.
+        number: u32,
+    },
+}
+
+/// `hotfix synth-sp`.
+pub fn synth(a: &SynthSpArgs) -> CmdResult {
+    let data = load_data(a.data.as_deref())?;
+    let spec = SpSpec {
+        product: parse_os(&a.os)?,
+        sp: a.sp,
+        language: parse_lang(&a.lang)?,
+        scale: a.scale,
+        files: None,
+    };
+    let started = Instant::now();
+    let sp = synth_sp(&data, &spec).map_err(|e| CliError::msg(e.to_string()))?;
+    create_dir_all(&OsFs, &a.out)
+        .map_err(|e| CliError::msg(format!("cannot create {}: {e}", a.out.display())))?;
+    let path = a.out.join(&sp.file_name);
+    write_atomic(&OsFs, &path, &sp.bytes)
+        .map_err(|e| CliError::msg(format!("cannot write {}: {e}", path.display())))?;
+    println!("{}", path.display());
+    println!(
+        "{} payload files, {} MB payload, {} MB package, built in {:.1} s",
+        sp.files,
+        hotfix_sp::mb(sp.payload_bytes),
+        hotfix_sp::mb(sp.bytes.len() as u64),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(0)
+}
+
+/// `hotfix sp ...`.
+pub fn sp(c: &SpCommand) -> CmdResult {
+    let fs = filesystem()?;
+    match c {
+        SpCommand::Install {
+            image,
+            package,
+            strict_versions,
+            json,
+        } => {
+            let pkg = read_packages(fs.as_ref(), std::slice::from_ref(package))?
+                .pop()
+                .ok_or_else(|| CliError::msg("no package"))?;
+            let session = open(fs.as_ref(), image)?;
+            let opts = SpOptions {
+                strict_versions: *strict_versions,
+                command_line: std::env::args().collect::<Vec<_>>().join(" "),
+            };
+            let mut bar: Option<(Stage, ProgressBar)> = None;
+            let result = sp_install(&session, &pkg, &opts, &mut |stage, done, total| {
+                if bar.as_ref().is_none_or(|(s, _)| *s != stage) {
+                    if let Some((_, b)) = bar.take() {
+                        b.finish();
+                    }
+                    if stage == Stage::RestorePoint {
+                        eprintln!("after the restore point the install can no longer be cancelled");
+                    }
+                    bar = Some((stage, count_bar(total.max(1), stage.label())));
+                }
+                if let Some((_, b)) = &bar {
+                    b.set_length(total.max(1));
+                    b.set_position(done);
+                }
+            });
+            if let Some((_, b)) = bar.take() {
+                b.finish();
+            }
+            let report = result.inspect_err(|e| {
+                if let hotfix_engine::EngineError::DiskSpace { needed, free, .. } = e {
+                    eprintln!(
+                        "not enough disk space: needs {} MB, {} MB free",
+                        hotfix_sp::mb(*needed),
+                        hotfix_sp::mb(*free)
+                    );
+                }
+            })?;
+            if *json {
+                print_json(&report);
+            } else {
+                println!("disk space: {}", report.space.describe());
+                println!(
+                    "{} installed: {} files replaced, {} added, {} queued, {} kept (newer on disk); restore point {}",
+                    report.kb,
+                    report.replaced,
+                    report.added,
+                    report.queued,
+                    report.kept_newer,
+                    report.restore_point
+                );
+                for f in &report.unreadable_replaced {
+                    println!("  {f}: version unreadable, replaced (rule R3)");
+                }
+                for kb in &report.superseded {
+                    println!("  {kb}: superseded by the service pack");
+                }
+                println!("log: {}", report.log);
+            }
+            Ok(report.outcome.code())
+        }
+        SpCommand::Uninstall { image, json } => {
+            let session = open(fs.as_ref(), image)?;
+            let report = sp_uninstall(&session, &mut |m| eprintln!("{m}"))?;
+            if *json {
+                print_json(&report);
+            } else {
+                println!(
+                    "{} removed: {} files restored, {} removed",
+                    report.kb, report.restored, report.removed
+                );
+            }
+            Ok(0)
+        }
+    }
+}
+
+/// `hotfix restore-point ...`.
+pub fn restore_point(c: &RestoreCommand) -> CmdResult {
+    let fs: Box<dyn Fs> = filesystem()?;
+    match c {
+        RestoreCommand::List { image } => {
+            let session = open(fs.as_ref(), image)?;
+            for p in hotfix_sp::list_restore_points(&session)? {
+                println!(
+                    "{:>3}  {}  {} ({} files)",
+                    p.number,
+                    p.created,
+                    p.description,
+                    p.files.len()
+                );
+            }
+        }
+        RestoreCommand::Create { image, description } => {
+            let session = open(fs.as_ref(), image)?;
+            let n = hotfix_sp::create_restore_point(&session, description)?;
+            println!("restore point {n} created");
+        }
+        RestoreCommand::Restore { image, number } => {
+            let session = open(fs.as_ref(), image)?;
+            let p = hotfix_sp::restore(&session, *number)?;
+            println!("restore point {} ({}) restored", p.number, p.description);
+        }
+    }
+    Ok(0)
+}

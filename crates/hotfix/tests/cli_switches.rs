@@ -1,0 +1,175 @@
+//! The binary: Update.exe's switch spellings, `--json` output, and exit
+//! statuses 0, 194 (3010 & 0xff) and 67 (1603 & 0xff).
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use hotfix_dataset::{DataSet, FileRow, Update};
+use hotfix_fs::OsFs;
+use hotfix_image::{GenerateSpec, Image, generate, lock_files};
+use hotfix_model::{Language, PayloadFolder, Product, SpLevel};
+use hotfix_package::{SynthOptions, synth};
+
+fn row(name: &str, version: &str, folder: &str) -> FileRow {
+    FileRow {
+        name: name.into(),
+        version: Some(version.parse().expect("version")),
+        size: 6000,
+        date: None,
+        time: None,
+        folder: PayloadFolder::from_folder(folder).expect("folder"),
+        subfolder: None,
+        sp: Some(SpLevel(2)),
+        dest: format!("system32\\{name}"),
+        alt: 0,
+    }
+}
+
+fn update(kb: &str, name: &str) -> Update {
+    Update {
+        kb: kb.parse().expect("kb"),
+        bulletin: None,
+        title: format!("Test {kb}"),
+        product: Product::WindowsXp,
+        package_names: Vec::new(),
+        table_captions: Vec::new(),
+        files: vec![
+            row(name, "5.1.2600.3000", "SP2GDR"),
+            row(name, "5.1.2600.3001", "SP2QFE"),
+        ],
+    }
+}
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    image: PathBuf,
+    pkgs: Vec<PathBuf>,
+}
+
+/// An XP SP2 image and four packages: foo, bar, baz (English) and a
+/// Japanese qux.
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let updates = vec![
+        update("KB970001", "foo.dll"),
+        update("KB970002", "bar.dll"),
+        update("KB970003", "baz.dll"),
+        update("KB970004", "qux.dll"),
+    ];
+    let image = dir.path().join("image");
+    let mut spec = GenerateSpec::new(Product::WindowsXp, SpLevel(2), Language::ENU);
+    spec.dllcache = false;
+    let data = DataSet {
+        updates: updates.clone(),
+    };
+    generate(&OsFs, &image, &spec, &data, &mut |_, _| {}).expect("generate");
+    let mut pkgs = Vec::new();
+    for (i, u) in updates.iter().enumerate() {
+        let language = if i == 3 { Language::JPN } else { Language::ENU };
+        let opts = SynthOptions {
+            language,
+            sfx: true,
+            compression_fast: true,
+        };
+        let s = synth(u, &opts).expect("synth");
+        let p = dir.path().join(&s.file_name);
+        std::fs::write(&p, s.bytes).expect("write package");
+        pkgs.push(p);
+    }
+    Fixture { dir, image, pkgs }
+}
+
+fn hotfix(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hotfix"))
+        .args(args)
+        .output()
+        .expect("run hotfix")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf8 path")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exit code")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn switch_spellings_exit_codes_and_json() {
+    let f = fixture();
+    let img = s(&f.image);
+    let o = hotfix(&[
+        "install",
+        "--image",
+        img,
+        s(&f.pkgs[0]),
+        "/quiet",
+        "/norestart",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+
+    let image = Image::open(&OsFs, &f.image).expect("image");
+    lock_files(
+        &OsFs,
+        &image,
+        &["C:\\WINDOWS\\system32\\bar.dll".to_owned()],
+    )
+    .expect("lock");
+    let o = hotfix(&["install", "--image", img, s(&f.pkgs[1]), "-q", "-z"]);
+    assert_eq!(code(&o), 194, "3010 & 0xff: {}", stderr(&o));
+
+    let log = f.dir.path().join("baz.log");
+    let log_arg = format!("/log:{}", s(&log));
+    let o = hotfix(&[
+        "install",
+        "--image",
+        img,
+        s(&f.pkgs[2]),
+        "/Q",
+        "/B:SP2QFE",
+        &log_arg,
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = std::fs::read_to_string(&log).expect("/log: file");
+    assert!(text.contains("Branch forced to SP2QFE"), "{text}");
+
+    let o = hotfix(&["install", "--image", img, s(&f.pkgs[3]), "/quiet"]);
+    assert_eq!(code(&o), 67, "1603 & 0xff");
+    assert!(
+        stderr(&o).contains("Update.exe extended error code = 0xf0f4"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = hotfix(&["install", "--image", img, "-l"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let listed = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        listed.contains("KB970001") && listed.contains("KB970003"),
+        "{listed}"
+    );
+
+    // verify fails (1603) while bar.dll waits for the restart.
+    let o = hotfix(&["restart", "--image", img]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let bar = f.image.join("WINDOWS/system32/bar.dll");
+    for args in [
+        vec!["list", "--image", img, "--json"],
+        vec!["verify", "--image", img, "--json"],
+        vec!["version", "--json", s(&bar)],
+    ] {
+        let o = hotfix(&args);
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+        let parsed: Result<serde_json::Value, _> = serde_json::from_slice(&o.stdout);
+        assert!(
+            parsed.is_ok(),
+            "{args:?} is not JSON: {}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
+}

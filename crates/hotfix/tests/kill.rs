@@ -1,0 +1,105 @@
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+//! Issue 5, item 3: the real binary on a real image, killed with SIGKILL
+//! at seeded random moments (20 times, bounded by the clean run's length),
+//! then `hotfix list` (which recovers first): the image is exactly the pre-
+//! or the post-state every time.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use hotfix_fs::OsFs;
+use hotfix_testkit::fixture::{FROZEN_TIME, OVERLAPPING, generate_image, packages};
+use hotfix_testkit::{Snapshot, snapshot};
+
+const BIN: &str = env!("CARGO_BIN_EXE_hotfix");
+const KILLS: usize = 20;
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+fn install(image: &Path, pkgs: &[std::path::PathBuf]) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(["install", "--image"])
+        .arg(image)
+        .args(["/quiet", "/norestart"])
+        .args(pkgs)
+        .env("SOURCE_DATE_EPOCH", FROZEN_TIME.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    c
+}
+
+fn snap(image: &Path) -> Snapshot {
+    snapshot(&OsFs, image).unwrap()
+}
+
+#[test]
+fn sigkill_at_random_moments_leaves_pre_or_post() {
+    let dir = tempfile::tempdir().unwrap();
+    let pristine = dir.path().join("pristine");
+    generate_image(&OsFs, &pristine, &OVERLAPPING).unwrap();
+    let mut pkgs = Vec::new();
+    for p in packages(&OVERLAPPING).unwrap() {
+        let path = dir.path().join(&p.file_name);
+        std::fs::write(&path, &p.bytes).unwrap();
+        pkgs.push(path);
+    }
+    let pre = snap(&pristine);
+    let work = dir.path().join("work");
+    copy_tree(&pristine, &work);
+    let started = Instant::now();
+    let status = install(&work, &pkgs).status().unwrap();
+    let clean = started.elapsed();
+    assert!(status.success(), "{status}");
+    let post = snap(&work);
+
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let (mut to_pre, mut to_post) = (0, 0);
+    for i in 0..KILLS {
+        std::fs::remove_dir_all(&work).unwrap();
+        copy_tree(&pristine, &work);
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let delay = clean.mul_f64((seed % 1000) as f64 / 1000.0);
+        let mut child = install(&work, &pkgs).spawn().unwrap();
+        std::thread::sleep(delay);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let listed = Command::new(BIN)
+            .args(["list", "--image"])
+            .arg(&work)
+            .output()
+            .unwrap();
+        assert!(
+            listed.status.success(),
+            "kill {i}: {}",
+            String::from_utf8_lossy(&listed.stderr)
+        );
+        let got = snap(&work);
+        if got == pre {
+            to_pre += 1;
+        } else if got == post {
+            to_post += 1;
+        } else {
+            panic!(
+                "kill {i} after {delay:?}: neither pre ({}) nor post ({})",
+                got.diff(&pre).unwrap_or_default(),
+                got.diff(&post).unwrap_or_default()
+            );
+        }
+        assert!(started.elapsed() < Duration::from_secs(120), "too slow");
+    }
+    eprintln!("{KILLS} kills (clean run {clean:?}): {to_pre} pre, {to_post} post");
+}
