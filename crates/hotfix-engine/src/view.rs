@@ -186,8 +186,11 @@ impl<'a> View<'a> {
         for (p, c) in self.changes.values() {
             let same = match c {
                 Some(Content::Disk(src)) => src == p,
+                // Sizes first: most replaced files differ in length, and a
+                // read here would be a second full pass over the payload.
                 Some(Content::Bytes(b)) => {
-                    self.on_disk(p)
+                    fs.metadata(&self.image.host(p))
+                        .is_ok_and(|m| m.is_file() && m.len == b.len() as u64)
                         && self
                             .read_disk(p)
                             .is_ok_and(|d| d.as_slice() == b.as_slice())

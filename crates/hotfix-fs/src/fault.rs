@@ -17,6 +17,8 @@ pub enum StepKind {
     Sync,
     /// A directory sync.
     SyncDir,
+    /// A whole-filesystem sync.
+    SyncFs,
     /// A rename.
     Rename,
     /// A hard link.
@@ -244,6 +246,10 @@ impl<F: Fs> Fs for FaultFs<F> {
     fn sync_dir(&self, path: &Path) -> io::Result<()> {
         self.step(StepKind::SyncDir, path)?;
         self.inner.sync_dir(path)
+    }
+    fn sync_fs(&self, path: &Path) -> io::Result<()> {
+        self.step(StepKind::SyncFs, path)?;
+        self.inner.sync_fs(path)
     }
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
         self.step(StepKind::Rename, to)?;

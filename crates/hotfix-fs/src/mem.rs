@@ -490,6 +490,12 @@ impl Fs for MemFs {
         self.open_writer(path, false)
     }
 
+    fn sync_fs(&self, path: &Path) -> io::Result<()> {
+        self.st().lookup(path)?;
+        self.sync_all();
+        Ok(())
+    }
+
     fn sync_dir(&self, path: &Path) -> io::Result<()> {
         let mut st = self.st();
         let ino = st.lookup(path)?;

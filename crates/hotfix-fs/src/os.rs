@@ -98,6 +98,10 @@ impl Fs for OsFs {
         File::open(path)?.sync_all()
     }
 
+    fn sync_fs(&self, path: &Path) -> io::Result<()> {
+        rustix::fs::syncfs(File::open(path)?).map_err(io::Error::from)
+    }
+
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
         fs::rename(from, to)
     }

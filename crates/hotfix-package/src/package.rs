@@ -133,7 +133,7 @@ impl Package {
         let mut inf_bytes = None;
         for entry in &manifest.entries {
             let key = path_key(&entry.path);
-            let data = read_verified(&cab, entry, index[&key].0, &file)?;
+            let data = read_verified(&cab, entry, index[&key].0, &file, DigestCheck::Verify)?;
             if key == path_key(INF_PATH) {
                 inf_bytes = Some(data);
             }
@@ -169,7 +169,9 @@ impl Package {
         self.index.contains_key(&path_key(path))
     }
 
-    /// Reads one file (any case), checking its size and SHA-256 again.
+    /// Reads one file (any case). Its SHA-256 was checked by
+    /// [`Package::open`] over the same bytes, which the package owns and
+    /// never changes, so only the size is checked again here.
     pub fn read(&self, path: &str) -> Result<Vec<u8>, PackageError> {
         let (ci, mi) = *self
             .index
@@ -178,7 +180,13 @@ impl Package {
                 file: self.file_name.clone(),
                 path: path.into(),
             })?;
-        read_verified(&self.cab, &self.manifest.entries[mi], ci, &self.file_name)
+        read_verified(
+            &self.cab,
+            &self.manifest.entries[mi],
+            ci,
+            &self.file_name,
+            DigestCheck::AtOpen,
+        )
     }
 
     /// update.ver exactly as the package stores it.
@@ -187,12 +195,22 @@ impl Package {
     }
 }
 
+/// Whether a read must hash the bytes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum DigestCheck {
+    /// Compare the SHA-256 with the manifest.
+    Verify,
+    /// Already compared at open.
+    AtOpen,
+}
+
 /// Reads cabinet file `cab_index` and checks it against its manifest entry.
 fn read_verified(
     cab: &Cabinet,
     entry: &ManifestEntry,
     cab_index: usize,
     file: &str,
+    digest: DigestCheck,
 ) -> Result<Vec<u8>, PackageError> {
     let size_mismatch = |actual: u64| PackageError::SizeMismatch {
         file: file.into(),
@@ -211,7 +229,7 @@ fn read_verified(
     if data.len() as u64 != entry.size {
         return Err(size_mismatch(data.len() as u64));
     }
-    if sha256(&data) != entry.sha256 {
+    if digest == DigestCheck::Verify && sha256(&data) != entry.sha256 {
         return Err(PackageError::DigestMismatch {
             file: file.into(),
             path: entry.path.clone(),

@@ -87,6 +87,9 @@ impl Fs for &'static PeakFs {
     fn sync_dir(&self, p: &Path) -> io::Result<()> {
         self.inner.sync_dir(p)
     }
+    fn sync_fs(&self, p: &Path) -> io::Result<()> {
+        self.inner.sync_fs(p)
+    }
     fn rename(&self, a: &Path, b: &Path) -> io::Result<()> {
         self.note(self.inner.rename(a, b))
     }
@@ -162,6 +165,7 @@ fn install(
     let opts = SpOptions {
         strict_versions: strict,
         command_line: "hotfix sp install".into(),
+        ..Default::default()
     };
     let mut stages = Vec::new();
     let r = sp_install(&session, pkg, &opts, &mut |s, _, _| {

@@ -1,12 +1,12 @@
 //! Building and committing a transaction.
 
 use std::collections::HashSet;
-use std::io::{self, Read, Write};
+use std::io::{Read, Write};
 
 use hotfix_fs::{Fs, remove_tree, write_atomic};
 use sha2::{Digest, Sha256};
 
-use crate::apply::{self, barrier};
+use crate::apply;
 use crate::journal::{Journal, JournalState, Op, Preserve};
 use crate::{RelPath, StateDir, TxnError};
 
@@ -64,24 +64,6 @@ fn now_secs() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
-}
-
-struct HashingWriter<'w> {
-    inner: &'w mut dyn Write,
-    hash: Sha256,
-    len: u64,
-}
-
-impl Write for HashingWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hash.update(&buf[..n]);
-        self.len += n as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
 }
 
 impl<'a> Txn<'a> {
@@ -149,26 +131,46 @@ impl<'a> Txn<'a> {
         self.fresh("b")
     }
 
-    /// Writes `data` to the staging area and syncs it.
+    /// Writes `data` to the staging area (made durable at commit) in one
+    /// write.
     pub fn stage(&mut self, data: &[u8]) -> Result<Staged, TxnError> {
-        self.stage_reader(&mut &data[..])
+        let path = self.fresh("s");
+        let host = self.sd.host(&path);
+        let what = |e| TxnError::io(format!("stage {path}"), e);
+        let mut file = self.fs.create(&host).map_err(what)?;
+        file.write_all(data).map_err(what)?;
+        let sha256 = hex::encode(Sha256::digest(data));
+        Ok(Staged {
+            path,
+            sha256,
+            len: data.len() as u64,
+        })
     }
 
-    /// Streams `reader` into the staging area, hashing as it goes, and syncs it.
+    /// Streams `reader` into the staging area, hashing as it goes. The file is
+    /// not synced here: [`Txn::commit`] makes every staged file durable with
+    /// one filesystem sync before the journal names it.
     pub fn stage_reader(&mut self, reader: &mut dyn Read) -> Result<Staged, TxnError> {
         let path = self.fresh("s");
         let host = self.sd.host(&path);
         let what = |e| TxnError::io(format!("stage {path}"), e);
         let mut file = self.fs.create(&host).map_err(what)?;
-        let mut hw = HashingWriter {
-            inner: &mut file,
-            hash: Sha256::new(),
-            len: 0,
-        };
-        io::copy(reader, &mut hw).map_err(what)?;
-        let (sha256, len) = (hex::encode(hw.hash.finalize()), hw.len);
-        file.sync().map_err(what)?;
-        Ok(Staged { path, sha256, len })
+        let (mut hash, mut len) = (Sha256::new(), 0u64);
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = reader.read(&mut buf).map_err(what)?;
+            if n == 0 {
+                break;
+            }
+            file.write_all(&buf[..n]).map_err(what)?;
+            hash.update(&buf[..n]);
+            len += n as u64;
+        }
+        Ok(Staged {
+            path,
+            sha256: hex::encode(hash.finalize()),
+            len,
+        })
     }
 
     fn exists(&self, p: &RelPath) -> bool {
@@ -315,22 +317,22 @@ impl<'a> Txn<'a> {
     /// staging area removed.
     pub fn commit(mut self) -> Result<Summary, TxnError> {
         let fs = self.fs;
-        let dirs = ["txn/s", "txn/b", "txn"].map(|d| self.sd.host(&self.sd.rel(d)));
         let state = self.sd.host(self.sd.dir());
         let sequential = self.journal.sequential;
-        // A failure while journaling goes through the roll back too: the
-        // journal may already be in place, and either way the staging area
-        // and the temporary journal must go (roll back finds nothing applied).
-        let applied = barrier(
-            fs,
-            dirs.iter().map(|d| d.as_path()).chain([state.as_path()]),
-        )
-        .and_then(|()| self.write_journal())
-        .and_then(|()| apply::apply(fs, &self.sd, &self.journal.ops, sequential))
-        .and_then(|()| {
-            self.journal.state = JournalState::Committed;
-            self.write_journal()
-        });
+        // One filesystem sync makes every staged file and the staging
+        // directories durable before the journal names them. A failure while
+        // journaling goes through the roll back too: the journal may already
+        // be in place, and either way the staging area and the temporary
+        // journal must go (roll back finds nothing applied).
+        let applied = fs
+            .sync_fs(&state)
+            .map_err(|e| TxnError::io(format!("sync the filesystem of {}", self.sd.dir()), e))
+            .and_then(|()| self.write_journal())
+            .and_then(|()| apply::apply(fs, &self.sd, &self.journal.ops, sequential))
+            .and_then(|()| {
+                self.journal.state = JournalState::Committed;
+                self.write_journal()
+            });
         if let Err(e) = applied {
             return Err(
                 match apply::rollback(fs, &self.sd, &self.journal.ops, sequential) {
