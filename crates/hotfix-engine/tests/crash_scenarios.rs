@@ -33,9 +33,27 @@ fn chain(fs: &dyn Fs) -> Result<(), EngineError> {
     hotfix_engine::chain(&open(fs)?, None, "hotfix chain").map(drop)
 }
 
-fn uninstall(fs: &dyn Fs, kb: &str) -> Result<(), EngineError> {
-    hotfix_engine::uninstall(&open(fs)?, &[kb.to_owned()], "hotfix uninstall").map(drop)
+fn uninstall(fs: &dyn Fs, kbs: &[&str]) -> Result<(), EngineError> {
+    let kbs: Vec<String> = kbs.iter().map(|k| (*k).to_owned()).collect();
+    hotfix_engine::uninstall(&open(fs)?, &kbs, "hotfix uninstall").map(drop)
 }
+
+fn install_nobackup(fs: &dyn Fs, pkgs: &[Package]) -> Result<(), EngineError> {
+    let s = open(fs)?;
+    let opts = InstallOptions {
+        command_line: "hotfix install /quiet /norestart /nobackup".into(),
+        no_backup: true,
+        ..Default::default()
+    };
+    hotfix_engine::install(&s, pkgs, &opts, &mut |_| {}).map(drop)
+}
+
+/// The KnownDLL fixture: KB925902 replaces gdi32.dll and user32.dll, both
+/// KnownDLLs, held open by the running system (rule R6).
+const KNOWN_DLLS: [&str; 1] = ["KB925902"];
+
+/// All four: the overlapping three and the KnownDLL fix in one batch.
+const FOUR: [&str; 4] = ["KB890046", "KB920213", "KB932168", "KB925902"];
 
 /// `base` after `f`, made durable: the starting point of a later scenario.
 fn after(base: &MemFs, f: impl Fn(&dyn Fs) -> Result<(), EngineError>) -> MemFs {
@@ -108,6 +126,13 @@ fn every_crash_point_of_every_scenario_recovers_to_pre_or_post() {
     lock(&locked, &["agentdpv.dll", "xpsp3res.dll"]);
     let installed_locked = after(&locked, |fs| install(fs, &pkgs));
     let queued = queue_with_duplicates(&base, &pkgs);
+    let known_pkgs = open_packages(&KNOWN_DLLS).unwrap();
+    let known_locked = mem_image(&KNOWN_DLLS).unwrap();
+    lock(&known_locked, &["gdi32.dll", "user32.dll"]);
+    let known_installed = after(&known_locked, |fs| install(fs, &known_pkgs));
+    let four_pkgs = open_packages(&FOUR).unwrap();
+    let four_locked = mem_image(&FOUR).unwrap();
+    lock(&four_locked, &["user32.dll", "xpsp3res.dll"]);
     let three = after(&base, |fs| {
         pkgs.iter()
             .try_for_each(|p| install(fs, std::slice::from_ref(p)))
@@ -135,7 +160,28 @@ fn every_crash_point_of_every_scenario_recovers_to_pre_or_post() {
         (
             "e. uninstall middle of 3",
             &three,
-            Box::new(|fs| uninstall(fs, "KB920213")),
+            Box::new(|fs| uninstall(fs, &["KB920213"])),
+        ),
+        (
+            "f. uninstall all 3 at once",
+            &three,
+            Box::new(|fs| uninstall(fs, &OVERLAPPING)),
+        ),
+        (
+            "g. KnownDLLs in use (R6)",
+            &known_locked,
+            Box::new(|fs| install(fs, &known_pkgs)),
+        ),
+        ("h. restart after g", &known_installed, Box::new(restart)),
+        (
+            "j. install 4, KnownDLL and file in use",
+            &four_locked,
+            Box::new(|fs| install(fs, &four_pkgs)),
+        ),
+        (
+            "i. install 3 /nobackup",
+            &base,
+            Box::new(|fs| install_nobackup(fs, &pkgs)),
         ),
     ];
     let mut reports: Vec<SweepReport> = Vec::new();
