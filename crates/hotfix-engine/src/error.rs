@@ -114,6 +114,12 @@ pub enum EngineError {
         /// What is inconsistent.
         problem: String,
     },
+    /// A file the package replaces is a directory in the image.
+    #[error("{path} is a directory, not a file; move it out of the way and install again")]
+    TargetIsDirectory {
+        /// The Windows path.
+        path: String,
+    },
     /// A hive in the image is damaged.
     #[error("registry hive {path} is unreadable: {problem}")]
     Hive {
@@ -174,6 +180,10 @@ pub enum EngineError {
         /// Why.
         problem: String,
     },
+    /// The user cancelled (Ctrl-C) before the point of no return; nothing
+    /// was written.
+    #[error("{0} was cancelled by the user before the point of no return; nothing was changed")]
+    Cancelled(String),
     /// The command asked for something impossible.
     #[error("{0}")]
     Usage(String),
@@ -183,7 +193,10 @@ impl EngineError {
     /// The extended code logged behind the masked 1603.
     pub fn ext_code(&self) -> ExtCode {
         match self {
-            Self::Image(_) | Self::Hive { .. } | Self::State { .. } => ExtCode::Image,
+            Self::Image(_)
+            | Self::Hive { .. }
+            | Self::State { .. }
+            | Self::TargetIsDirectory { .. } => ExtCode::Image,
             Self::Package(_) | Self::Damaged { .. } => ExtCode::Incompatible,
             Self::Txn(e) if e.io_error().is_some_and(is_disk_full) => ExtCode::DiskSpace,
             Self::Txn(_) => ExtCode::Io,
@@ -192,7 +205,7 @@ impl EngineError {
             Self::NotApplicable { .. } => ExtCode::Prerequisite,
             Self::DiskSpace { .. } => ExtCode::DiskSpace,
             Self::Busy { .. } => ExtCode::Busy,
-            Self::UnreadableVersion { .. } => ExtCode::Cancelled,
+            Self::UnreadableVersion { .. } | Self::Cancelled(_) => ExtCode::Cancelled,
             Self::Usage(_) => ExtCode::Usage,
         }
     }

@@ -24,14 +24,21 @@ mod view;
 pub use chain::{ChainReport, chain};
 pub use error::{EngineError, ExtCode, MASKED_FAILURE, Outcome};
 pub use install::{
-    FileReport, InstallOptions, InstallReport, PackageReport, applicability, failure_lines, install,
+    FileReport, InstallOptions, InstallReport, PackageReport, XPSP1HFM_DIR, applicability,
+    failure_lines, install,
 };
 pub use log::InstallerLog;
 pub use rank::{Facts, Rank};
-pub use record::{FileAction, FileRecord, InstallRecord, StatePaths};
+pub use record::{
+    DualStash, FileAction, FileRecord, InstallRecord, StashedFile, StatePaths, load_records,
+    save_record, sha256_hex,
+};
 pub use registry::{HiveName, Registry};
 pub use restart::{RestartReport, RestartStep, restart};
 pub use session::{Session, Wait};
 pub use uninstall::{Restored, UninstallReport, uninstall};
-pub use verify::{ListEntry, Status, VerifyEntry, VerifyReport, list, verify};
+pub use verify::{
+    ListEntry, ServicePackEntry, Status, VerifyEntry, VerifyReport, list, load_service_packs,
+    save_service_packs, service_packs_path, verify,
+};
 pub use view::{Content, View};

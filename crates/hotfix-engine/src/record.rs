@@ -95,6 +95,38 @@ pub struct InstallRecord {
     pub files: Vec<FileRecord>,
     /// AddReg/DelReg changes.
     pub registry: Vec<RegChange>,
+    /// A dual-mode package installed at RTM: the `SP2\` copies kept in
+    /// `$xpsp1hfm$` for the migration when SP1 goes on (KB328848).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dual_mode: Option<DualStash>,
+}
+
+/// The post-SP1 side of a dual-mode hotfix, kept for Xpsp1hfm's migration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DualStash {
+    /// `$xpsp1hfm$\KBnnnnnn`, image-relative.
+    pub dir: String,
+    /// Each kept copy and the file it is for.
+    pub files: Vec<StashedFile>,
+    /// The service-pack level the kept copies were migrated at, once done.
+    pub migrated_at_sp: Option<u8>,
+}
+
+/// One kept `SP2\` copy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StashedFile {
+    /// The file it replaces after SP1, image-relative.
+    pub target: String,
+    /// The kept copy, image-relative.
+    pub stash: String,
+    /// Its version, if it has one.
+    pub version: Option<String>,
+    /// Its branch rank.
+    pub tag_rank: u8,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+    /// Its size.
+    pub size: u64,
 }
 
 /// The file as it was before the first hotfix touched it.

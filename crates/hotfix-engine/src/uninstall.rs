@@ -103,6 +103,12 @@ pub fn uninstall(
                 ))
             })?;
         let rec = records.remove(pos);
+        if let Some(sp) = rec.dual_mode.as_ref().and_then(|d| d.migrated_at_sp) {
+            return Err(EngineError::Usage(format!(
+                "{} was migrated to its post-SP1 files when Service Pack {sp} was installed; as with the original (KB328848), remove the service pack first",
+                rec.kb
+            )));
+        }
         if rec.backup_dir.is_none() {
             return Err(EngineError::Usage(format!(
                 "{} was installed with /nobackup, so nothing was kept to restore; it cannot be removed",
@@ -239,6 +245,13 @@ pub fn uninstall(
         }
         let mig = join(&join(image.windir(), "$hf_mig$"), &rec.kb);
         remove_tree(&mut view, &mig);
+        if let Some(dir) = rec
+            .dual_mode
+            .as_ref()
+            .and_then(|d| RelPath::new(&d.dir).ok())
+        {
+            remove_tree(&mut view, &dir);
+        }
         report.removed.push(rec.kb.clone());
     }
     // Forget baselines and store copies nobody needs any more.

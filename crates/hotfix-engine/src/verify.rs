@@ -1,8 +1,18 @@
 //! `hotfix verify` (Qfecheck) and `hotfix list` (`Update.exe -l`).
+//!
+//! Two of Qfecheck's false alarms are fixed here: a dual-mode hotfix that
+//! Xpsp1hfm migrated has Updates keys under both `SP1` and `SP2` and was
+//! reported twice (KB328848); we report each KB once, from our record when
+//! we have one. And a hotfix whose files a later service pack replaced is
+//! "Superseded by Service Pack N", from the list `sp install` records in
+//! `$hotfix$\servicepacks.json`, not a hotfix to reinstall.
 
-use hotfix_model::FileVersion;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use hotfix_model::{FileVersion, SpLevel};
 use hotfix_txn::RelPath;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
 use crate::rank::Facts;
@@ -21,6 +31,49 @@ pub enum Status {
     PendingRestart,
     /// A file is older than recorded, or missing.
     Reinstall,
+    /// A later service pack replaced its files (it contains the fix).
+    Superseded,
+}
+
+/// A service pack `hotfix sp install` put on the image, with the hotfixes
+/// whose files it replaced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServicePackEntry {
+    /// `KB835935`.
+    pub kb: String,
+    /// The level it brought.
+    pub sp: u8,
+    /// `Windows XP Service Pack 2`.
+    pub title: String,
+    /// UTC time of the install.
+    pub installed_at: String,
+    /// Hotfixes installed before it whose files it replaced.
+    pub superseded: Vec<String>,
+}
+
+/// `$hotfix$\servicepacks.json`: the service packs installed, oldest first.
+pub fn service_packs_path(view: &View<'_>) -> RelPath {
+    let dir = view.image().state_dir().dir().clone();
+    dir.join("servicepacks.json").unwrap_or(dir)
+}
+
+/// The service packs `hotfix sp install` recorded (none when absent).
+pub fn load_service_packs(view: &View<'_>) -> Result<Vec<ServicePackEntry>, EngineError> {
+    let p = service_packs_path(view);
+    let Some(bytes) = view.read(&p)? else {
+        return Ok(Vec::new());
+    };
+    serde_json::from_slice(&bytes).map_err(|e| EngineError::State {
+        path: view.image().win_path(&p),
+        problem: e.to_string(),
+    })
+}
+
+/// Plans writing the service-pack list.
+pub fn save_service_packs(view: &mut View<'_>, packs: &[ServicePackEntry]) {
+    let mut bytes = serde_json::to_vec_pretty(packs).unwrap_or_default();
+    bytes.push(b'\n');
+    view.put_bytes(&service_packs_path(view), Arc::new(bytes));
 }
 
 /// One line of the report.
@@ -48,9 +101,11 @@ pub struct VerifyReport {
 }
 
 impl VerifyReport {
-    /// Whether every hotfix is current.
+    /// Whether every hotfix is current (or contained in a service pack).
     pub fn all_current(&self) -> bool {
-        self.hotfixes.iter().all(|h| h.status == Status::Current)
+        self.hotfixes
+            .iter()
+            .all(|h| matches!(h.status, Status::Current | Status::Superseded))
     }
 }
 
@@ -110,12 +165,82 @@ fn check(
     })
 }
 
+/// The file a Filelist entry names: `Location` is a Windows directory.
+fn check_registry_only(
+    view: &View<'_>,
+    kb: &str,
+    filelist: &hotfix_hive::Key,
+) -> Result<VerifyEntry, EngineError> {
+    let image = view.image();
+    let mut problems = Vec::new();
+    for f in filelist.subkeys() {
+        let s = |n: &str| f.value(n).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+        let win = format!("{}\\{}", s("Location"), s("FileName"));
+        let Ok(rel) = image.resolve(view.fs(), &win) else {
+            continue;
+        };
+        let want: Option<FileVersion> = s("Version").parse().ok();
+        let have = view.read(&rel)?.and_then(|b| Facts::of(&b).rank.version);
+        match (want, have) {
+            (Some(w), Some(h)) if h < w => problems.push(format!(
+                "{win} is {h}, older than {w} installed by the hotfix; reinstall {kb}"
+            )),
+            (Some(_), None) => problems.push(format!(
+                "{win} is missing or has no version; reinstall {kb}"
+            )),
+            _ => {}
+        }
+    }
+    Ok(VerifyEntry {
+        kb: kb.to_owned(),
+        status: if problems.is_empty() {
+            Status::Current
+        } else {
+            Status::Reinstall
+        },
+        problems,
+    })
+}
+
+/// Hotfixes only the registry's Updates keys know (installed by Windows),
+/// each once however many `SPn` keys name it.
+fn registry_only(
+    view: &View<'_>,
+    reg: &Registry,
+    product: &str,
+    known: &mut BTreeSet<String>,
+) -> Result<Vec<VerifyEntry>, EngineError> {
+    let mut out = Vec::new();
+    let sw = reg.hive(HiveName::Software);
+    let Some(updates) = sw.key(&format!("Microsoft\\Updates\\{product}")) else {
+        return Ok(out);
+    };
+    for level in updates.subkeys() {
+        for fix in level.subkeys() {
+            if !known.insert(fix.name().to_uppercase()) {
+                continue;
+            }
+            let entry = match fix.subkey("Filelist") {
+                Some(list) => check_registry_only(view, fix.name(), list)?,
+                None => VerifyEntry {
+                    kb: fix.name().to_owned(),
+                    status: Status::Current,
+                    problems: Vec::new(),
+                },
+            };
+            out.push(entry);
+        }
+    }
+    Ok(out)
+}
+
 /// Checks every installed hotfix against the files on disk.
 pub fn verify(session: &Session<'_>) -> Result<VerifyReport, EngineError> {
     let image = &session.image;
     let view = View::new(session.fs, image);
     let reg = Registry::load(&view, image)?;
     let records = load_records(&view, &session.paths)?;
+    let packs = load_service_packs(&view)?;
     let queue_targets: Vec<String> = reg
         .queue()
         .ops
@@ -124,9 +249,27 @@ pub fn verify(session: &Session<'_>) -> Result<VerifyReport, EngineError> {
         .map(|t| t.trim_start_matches(['!', '@']).to_lowercase())
         .collect();
     let mut hotfixes = Vec::new();
+    let mut superseded_by = Vec::new();
     for rec in &records {
-        hotfixes.push(check(&view, &queue_targets, rec)?);
+        let by = packs.iter().rev().find(|p| {
+            rec.sp < p.sp && p.superseded.iter().any(|k| k.eq_ignore_ascii_case(&rec.kb))
+        });
+        let entry = match by {
+            Some(p) => {
+                superseded_by.push((rec.kb.clone(), p.sp));
+                VerifyEntry {
+                    kb: rec.kb.clone(),
+                    status: Status::Superseded,
+                    problems: Vec::new(),
+                }
+            }
+            None => check(&view, &queue_targets, rec)?,
+        };
+        hotfixes.push(entry);
     }
+    let mut known: BTreeSet<String> = records.iter().map(|r| r.kb.to_uppercase()).collect();
+    let id = &session.identity;
+    hotfixes.extend(registry_only(&view, &reg, id.product.name(), &mut known)?);
     let computer = reg
         .map_hklm("SYSTEM\\CurrentControlSet\\Control\\ComputerName\\ComputerName")
         .and_then(|(h, k)| {
@@ -135,7 +278,6 @@ pub fn verify(session: &Session<'_>) -> Result<VerifyReport, EngineError> {
                 .and_then(|v| v.as_str().map(str::to_owned))
         })
         .unwrap_or_else(|| "LOCALHOST".into());
-    let id = &session.identity;
     let sp = if id.sp.0 == 0 {
         "No Service Pack".to_owned()
     } else {
@@ -150,13 +292,19 @@ pub fn verify(session: &Session<'_>) -> Result<VerifyReport, EngineError> {
         text.push_str("No Hotfixes found on system.\n");
     }
     for h in &hotfixes {
-        match h.status {
-            Status::Current => text.push_str(&format!("{}: Current on system.\n", h.kb)),
-            Status::PendingRestart => text.push_str(&format!("{}: Pending restart.\n", h.kb)),
-            Status::Reinstall => {
-                text.push_str(&format!("{}: This hotfix should be reinstalled.\n", h.kb))
+        let line = match h.status {
+            Status::Current => "Current on system.".to_owned(),
+            Status::PendingRestart => "Pending restart.".to_owned(),
+            Status::Reinstall => "This hotfix should be reinstalled.".to_owned(),
+            Status::Superseded => {
+                let level = superseded_by
+                    .iter()
+                    .find(|(k, _)| *k == h.kb)
+                    .map_or(0, |(_, sp)| *sp);
+                format!("Superseded by {}.", SpLevel(level).csd_version())
             }
-        }
+        };
+        text.push_str(&format!("{}: {line}\n", h.kb));
         for p in &h.problems {
             text.push_str(&format!("    {p}\n"));
         }
@@ -182,7 +330,8 @@ pub struct ListEntry {
     pub branch: Option<String>,
     /// Files it placed.
     pub files: usize,
-    /// `hotfix` (we have its record) or `registry` (installed by Windows).
+    /// `hotfix` (we have its record), `service-pack` (`sp install`) or
+    /// `registry` (installed by Windows).
     pub source: String,
 }
 
@@ -192,17 +341,25 @@ pub fn list(session: &Session<'_>) -> Result<Vec<ListEntry>, EngineError> {
     let view = View::new(session.fs, image);
     let reg = Registry::load(&view, image)?;
     let records = load_records(&view, &session.paths)?;
-    let mut out: Vec<ListEntry> = records
-        .iter()
-        .map(|r| ListEntry {
-            kb: r.kb.clone(),
-            title: r.title.clone(),
-            installed_on: r.installed_at.clone(),
-            branch: r.branch.clone(),
-            files: r.files.iter().filter(|f| f.action.applied()).count(),
-            source: "hotfix".into(),
+    let mut out: Vec<ListEntry> = load_service_packs(&view)?
+        .into_iter()
+        .map(|p| ListEntry {
+            kb: p.kb,
+            title: p.title,
+            installed_on: p.installed_at,
+            branch: None,
+            files: 0,
+            source: "service-pack".into(),
         })
         .collect();
+    out.extend(records.iter().map(|r| ListEntry {
+        kb: r.kb.clone(),
+        title: r.title.clone(),
+        installed_on: r.installed_at.clone(),
+        branch: r.branch.clone(),
+        files: r.files.iter().filter(|f| f.action.applied()).count(),
+        source: "hotfix".into(),
+    }));
     let sw = reg.hive(HiveName::Software);
     if let Some(k) = sw.key("Microsoft\\Windows NT\\CurrentVersion\\HotFix") {
         for sub in k.subkeys() {

@@ -70,6 +70,15 @@ impl<'a> View<'a> {
         }
     }
 
+    /// Whether `p` is a directory on disk (and not planned away).
+    pub fn is_dir(&self, p: &RelPath) -> bool {
+        !self.changes.contains_key(&key(p))
+            && self
+                .fs
+                .metadata(&self.image.host(p))
+                .is_ok_and(|m| m.is_dir())
+    }
+
     /// Whether `p` is a file in the planned image.
     pub fn exists(&self, p: &RelPath) -> bool {
         self.content(p).is_some()

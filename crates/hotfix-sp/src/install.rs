@@ -4,10 +4,12 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use hotfix_engine::{
-    Content, EngineError, InstallerLog, Outcome, Registry, Session, View, applicability,
-    failure_lines,
+    Content, EngineError, InstallerLog, Outcome, Registry, ServicePackEntry, Session, View,
+    applicability, failure_lines, load_records, load_service_packs, save_service_packs,
+    service_packs_path,
 };
 use hotfix_hive::Value;
 use hotfix_inf::{CopyFile, DirRoot, RegData, dirid_location};
@@ -27,6 +29,26 @@ pub struct SpOptions {
     pub strict_versions: bool,
     /// The command line, for the log and the journal.
     pub command_line: String,
+    /// Set by a Ctrl-C handler: checked between stages (and files) until the
+    /// point of no return, after which setup finishes regardless.
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+impl SpOptions {
+    fn cancelled(&self) -> bool {
+        self.cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::SeqCst))
+    }
+
+    /// Refuses to go on when a cancel was asked for (before the point of
+    /// no return, nothing has been written yet).
+    fn check_cancel(&self, title: &str) -> Result<(), EngineError> {
+        if self.cancelled() {
+            return Err(EngineError::Cancelled(title.to_owned()));
+        }
+        Ok(())
+    }
 }
 
 /// The stages of the original's setup, in order.
@@ -91,6 +113,8 @@ pub struct SpReport {
     pub restore_point: u32,
     /// Installed hotfixes whose files the SP now supersedes.
     pub superseded: Vec<String>,
+    /// Dual-mode hotfixes migrated to their post-SP1 files (Xpsp1hfm).
+    pub migrated: Vec<String>,
     /// 0 or 3010.
     pub outcome: Outcome,
     /// svcpack.log.
@@ -141,13 +165,13 @@ fn win_target(c: &CopyFile) -> Option<String> {
 }
 
 /// Plan-time state shared by the stages.
-struct Plan<'v, 'a> {
-    view: &'v mut View<'a>,
-    log: &'v mut InstallerLog,
-    report: SpReport,
-    record: SpRecord,
+pub(crate) struct Plan<'v, 'a> {
+    pub view: &'v mut View<'a>,
+    pub log: &'v mut InstallerLog,
+    pub report: SpReport,
+    pub record: SpRecord,
     /// Bytes of every new file (payload, hives, records).
-    written: Vec<u64>,
+    pub written: Vec<u64>,
     /// Lengths of old files given a second name in the backup.
     backup_lens: Vec<u64>,
     /// Lengths of the files the restore point snapshots.
@@ -155,7 +179,7 @@ struct Plan<'v, 'a> {
     /// Bytes of the restore point's list.
     restore_list: u64,
     /// Every path the transaction creates or replaces.
-    new_paths: Vec<RelPath>,
+    pub new_paths: Vec<RelPath>,
 }
 
 /// `progress(stage, done, total)` is called as each stage starts (done 0)
@@ -247,6 +271,7 @@ fn run(
             space: SpaceNeed::default(),
             restore_point: 0,
             superseded: Vec::new(),
+            migrated: Vec::new(),
             outcome: Outcome::Success,
             log: log_path.display().to_string(),
         },
@@ -278,7 +303,9 @@ fn run(
     let mut replaced_backups = Vec::new();
     let total = lines.len() as u64;
     progress(Stage::Inspect, 0, total);
+    let setup = format!("{} Setup", SpLevel(to_sp).csd_version());
     for (i, (line, if_exists)) in lines.iter().enumerate() {
+        opts.check_cancel(&setup)?;
         progress(Stage::Inspect, i as u64 + 1, total);
         let win = win_target(line).ok_or_else(|| EngineError::Damaged {
             package: pkg.file_name.clone(),
@@ -309,7 +336,15 @@ fn run(
         .inspect(|b| replaced_backups.push((target.clone(), b.clone())));
     }
     drop(sources);
+    let migration = if to_sp == 1 {
+        plan.migrate_dual_mode(session, &in_use, &mut queue, &mut reg, &kb)?
+    } else {
+        crate::dual::Migration::default()
+    };
+    replaced_backups.extend(migration.backups.iter().cloned());
+    plan.record_service_pack(session, pkg, &replaced_backups)?;
 
+    opts.check_cancel(&setup)?;
     progress(Stage::BackupFiles, 0, 1);
     plan.log.line(format!(
         "{}: {} files backed up to {}",
@@ -319,6 +354,7 @@ fn run(
     ));
     progress(Stage::BackupFiles, 1, 1);
 
+    opts.check_cancel(&setup)?;
     progress(Stage::BackupRegistry, 0, 1);
     for hive in [image.software_hive(), image.system_hive()] {
         let backup = join(&backup_root, &format!("registry/{}", hive.file_name()));
@@ -330,6 +366,7 @@ fn run(
     plan.log.line(Stage::BackupRegistry.label());
     progress(Stage::BackupRegistry, 1, 1);
 
+    opts.check_cancel(&setup)?;
     progress(Stage::RestorePoint, 0, 1);
     let description = format!("Installed {}", pkg.inf.title.as_deref().unwrap_or(&kb));
     let snapshot = restore::plan_point(plan.view, &description, &replaced_backups)?;
@@ -346,6 +383,7 @@ fn run(
     plan.log
         .line("Point of no return: from here on the install can no longer be cancelled; a crash is recovered by the journal");
     progress(Stage::RestorePoint, 1, 1);
+    let mut late_cancel = LateCancel::default();
 
     for line in &pkg.inf.add_reg {
         let Some((hive, key)) = reg.map_hklm(&line.key) else {
@@ -383,6 +421,7 @@ fn run(
     plan.view
         .put_bytes(&record_path(&windir), Arc::new(record_bytes));
 
+    late_cancel.note(opts, plan.log);
     progress(Stage::DiskSpace, 0, 1);
     let space = plan.space(session)?;
     let msg = format!("{}: {}", Stage::DiskSpace.label(), space.describe());
@@ -397,6 +436,7 @@ fn run(
     }
     progress(Stage::DiskSpace, 1, 1);
 
+    late_cancel.note(opts, plan.log);
     progress(Stage::Install, 0, 1);
     let mut report = plan.report;
     let summary = view.commit(&format!("sp install {kb}"), &opts.command_line)?;
@@ -416,8 +456,17 @@ fn run(
     }
     progress(Stage::Install, 1, 1);
 
+    late_cancel.note(opts, log);
+    if let Some(hfm) = migration.log {
+        let path = image.host(&join(image.windir(), "Xpsp1hfm.log"));
+        append(session, &hfm, &path);
+    }
     progress(Stage::PostInstall, 0, 1);
-    report.superseded = superseded(session, &replaced_backups);
+    for kb in &report.migrated {
+        log.line(format!(
+            "{kb}: dual-mode update migrated to its post-SP1 files (see Xpsp1hfm.log)"
+        ));
+    }
     for kb in &report.superseded {
         log.line(format!(
             "{kb}: its files are superseded by {}",
@@ -429,6 +478,89 @@ fn run(
 }
 
 impl Plan<'_, '_> {
+    /// Gives the file's current bytes a second name in
+    /// `$NtServicePackUninstall$` and records it for spuninst.
+    fn keep_old(&mut self, target: &RelPath) -> RelPath {
+        let backup = join(
+            &join(self.view.image().windir(), SP_UNINSTALL_DIR),
+            &format!("files/{}", target.as_str()),
+        );
+        self.link(&backup, target);
+        self.record
+            .files
+            .push((target.as_str().to_owned(), Some(backup.as_str().to_owned())));
+        backup
+    }
+
+    /// Records a file this setup changes besides the payload (state files,
+    /// migrated fixes) so that spuninst puts it back: its backup when it
+    /// exists on disk, else `None` (spuninst removes it).
+    pub(crate) fn track(&mut self, target: &RelPath) -> Option<RelPath> {
+        if self
+            .record
+            .files
+            .iter()
+            .any(|(t, _)| t.eq_ignore_ascii_case(target.as_str()))
+        {
+            return None;
+        }
+        let on_disk = self
+            .view
+            .fs()
+            .metadata(&self.view.image().host(target))
+            .is_ok_and(|m| m.is_file());
+        if on_disk {
+            return Some(self.keep_old(target));
+        }
+        self.record.files.push((target.as_str().to_owned(), None));
+        None
+    }
+
+    /// Plans `$hotfix$\servicepacks.json` with this SP and the hotfixes it
+    /// supersedes: installed before it, with a file it replaced.
+    fn record_service_pack(
+        &mut self,
+        session: &Session<'_>,
+        pkg: &Package,
+        replaced: &[(RelPath, RelPath)],
+    ) -> Result<(), EngineError> {
+        let targets: BTreeSet<String> = replaced
+            .iter()
+            .map(|(t, _)| t.as_str().to_lowercase())
+            .collect();
+        let to_sp = self.report.to_sp;
+        for rec in load_records(self.view, &session.paths)? {
+            let hit = rec
+                .files
+                .iter()
+                .filter(|f| f.action.applied())
+                .any(|f| targets.contains(&f.target.to_lowercase()));
+            if hit && rec.sp < to_sp && !self.report.migrated.contains(&rec.kb) {
+                self.report.superseded.push(rec.kb);
+            }
+        }
+        let mut packs = load_service_packs(self.view)?;
+        packs.retain(|p| p.sp < to_sp);
+        packs.push(ServicePackEntry {
+            kb: self.report.kb.clone(),
+            sp: to_sp,
+            title: pkg
+                .inf
+                .title
+                .clone()
+                .unwrap_or_else(|| self.report.kb.clone()),
+            installed_at: self.record.installed_at.clone(),
+            superseded: self.report.superseded.clone(),
+        });
+        let path = service_packs_path(self.view);
+        self.track(&path);
+        save_service_packs(self.view, &packs);
+        let len = self.view.read(&path)?.map_or(0, |b| b.len() as u64);
+        self.written.push(len);
+        self.new_paths.push(path);
+        Ok(())
+    }
+
     fn link(&mut self, to: &RelPath, from: &RelPath) {
         let len = self
             .view
@@ -497,14 +629,7 @@ impl Plan<'_, '_> {
         if !replace {
             return Ok(None);
         }
-        let backup = join(
-            &join(image.windir(), SP_UNINSTALL_DIR),
-            &format!("files/{}", target.as_str()),
-        );
-        self.link(&backup, target);
-        self.record
-            .files
-            .push((target.as_str().to_owned(), Some(backup.as_str().to_owned())));
+        let backup = self.keep_old(target);
         self.written.push(new.len() as u64);
         if in_use.contains(&target.as_str().to_lowercase()) {
             let parent = target.parent().unwrap_or_else(|| target.clone());
@@ -577,46 +702,35 @@ impl Plan<'_, '_> {
 }
 
 /// Whether the image's filesystem gives second names to files (so backups
-/// cost no data blocks). Probed in our state directory.
+/// cost no data blocks). Probed in the staging directory `txn\`, which
+/// recovery removes when no journal owns it: a crash during the probe
+/// leaves nothing behind.
 fn links_work(session: &Session<'_>) -> bool {
     let fs = session.fs;
     let sd = session.image.state_dir();
-    let source = sd.host(&sd.rel("linkprobe"));
-    let probe = sd.host(&sd.rel("linkprobe.2"));
+    let dir = sd.host(&sd.rel("txn"));
+    let created = fs.create_dir(&dir).is_ok();
+    let source = dir.join("linkprobe");
+    let probe = dir.join("linkprobe.2");
     let _ = fs.remove_file(&probe);
     let ok = fs.create(&source).is_ok() && fs.hard_link(&source, &probe).is_ok();
     let _ = fs.remove_file(&probe);
     let _ = fs.remove_file(&source);
+    if created {
+        let _ = fs.remove_dir(&dir);
+    }
     ok
 }
 
-/// Hotfixes with at least one file the SP replaced.
-fn superseded(session: &Session<'_>, replaced: &[(RelPath, RelPath)]) -> Vec<String> {
-    let fs = session.fs;
-    let dir = session.paths.installed_dir();
-    let targets: BTreeSet<String> = replaced
-        .iter()
-        .map(|(t, _)| t.as_str().to_lowercase())
-        .collect();
-    let mut out = Vec::new();
-    let Ok(entries) = fs.read_dir(&session.image.host(&dir)) else {
-        return out;
-    };
-    for e in entries {
-        let Ok(p) = dir.join(&e.name) else { continue };
-        let Ok(text) = fs.read(&session.image.host(&p)) else {
-            continue;
-        };
-        let Ok(rec) = serde_json::from_slice::<hotfix_engine::InstallRecord>(&text) else {
-            continue;
-        };
-        if rec
-            .files
-            .iter()
-            .any(|f| targets.contains(&f.target.to_lowercase()))
-        {
-            out.push(rec.kb);
+/// Logs, once, a Ctrl-C that came after the point of no return.
+#[derive(Default)]
+struct LateCancel(bool);
+
+impl LateCancel {
+    fn note(&mut self, opts: &SpOptions, log: &mut InstallerLog) {
+        if !self.0 && opts.cancelled() {
+            self.0 = true;
+            log.line("Cancel requested after the point of no return: setup continues to the end");
         }
     }
-    out
 }

@@ -8,6 +8,7 @@
 //! `restore.rs`.
 #![deny(missing_docs)]
 
+mod dual;
 mod install;
 mod restore;
 mod space;

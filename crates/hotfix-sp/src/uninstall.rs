@@ -1,7 +1,7 @@
 //! `hotfix sp uninstall` (spuninst): every file and both hives back to the
 //! previous level from `$NtServicePackUninstall$`, in one transaction.
 
-use hotfix_engine::{Content, EngineError, InstallerLog, Session, View};
+use hotfix_engine::{Content, EngineError, InstallerLog, Session, View, load_records};
 use hotfix_model::SpLevel;
 use hotfix_txn::RelPath;
 use serde::Serialize;
@@ -22,6 +22,8 @@ pub struct SpUninstallReport {
     /// Hotfixes installed after the SP: their files and registry entries go
     /// with the SP's, as with the original; reinstall them for the old level.
     pub later_hotfixes: Vec<String>,
+    /// Dual-mode hotfixes given back their pre-SP1 files (Xpsp1hfm).
+    pub restored_pre_sp1: Vec<String>,
 }
 
 fn rel(s: &str) -> Result<RelPath, EngineError> {
@@ -63,6 +65,15 @@ pub fn sp_uninstall(
         restored: 0,
         removed: 0,
         later_hotfixes: later,
+        restored_pre_sp1: load_records(&view, &session.paths)?
+            .into_iter()
+            .filter(|r| {
+                r.dual_mode
+                    .as_ref()
+                    .is_some_and(|d| d.migrated_at_sp == Some(record.to_sp))
+            })
+            .map(|r| r.kb)
+            .collect(),
     };
     for (target, backup) in &record.files {
         let target = rel(target)?;
@@ -102,6 +113,21 @@ pub fn sp_uninstall(
             SpLevel(record.from_sp).csd_version()
         }
     ));
+    if !report.restored_pre_sp1.is_empty() {
+        // The uninstall list restored the files and records as they were
+        // before the migration: say so where Xpsp1hfm said it.
+        let mut hfm = InstallerLog::with_header("Xpsp1hfm (hotfix sp uninstall)");
+        for kb in &report.restored_pre_sp1 {
+            hfm.line(format!(
+                "{kb}: {} removed; the pre-SP1 version of the update is restored",
+                SpLevel(record.to_sp).csd_version()
+            ));
+        }
+        let path = image.host(&join(image.windir(), "Xpsp1hfm.log"));
+        if let Err(e) = hfm.append_to(session.fs, &path) {
+            notify(&format!("warning: could not write {}: {e}", path.display()));
+        }
+    }
     let log_path = image.host(&join(image.windir(), "spuninst.log"));
     if let Err(e) = log.append_to(session.fs, &log_path) {
         notify(&format!(

@@ -1,21 +1,27 @@
-//! `hotfix demo`: seed 000's month of updates, for real. A fresh XP SP2
-//! image, the real file tables of the updates its user had to install,
-//! some system files held open, one install run with `/quiet /norestart`,
-//! QChain, one restart, and Qfecheck.
+//! `hotfix demo`: seed 000's whole story, for real. A fresh XP RTM image;
+//! a dual-mode fix installed at RTM; SP1, which migrates it (Xpsp1hfm);
+//! a few SP1-era fixes; a stale `spupdsvc.exe` whose version cannot be
+//! read (seed 000's 0xf00d); SP2 with its stages and space check, and one
+//! restart; then the 34 updates of the seed's backlog in one batch, QChain,
+//! one restart, and Qfecheck. The service packs are built at a reduced
+//! `--scale` so the whole run takes well under a minute.
+
+mod steps;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
-use hotfix_engine::{FileAction, InstallOptions, Outcome, Session, Wait};
-use hotfix_fs::{Fs, OsFs, remove_tree, write_new};
+use hotfix_dataset::DataSet;
+use hotfix_engine::{Session, Status, Wait};
+use hotfix_fs::{Fs, OsFs, remove_tree, write_atomic, write_new};
 use hotfix_image::{GenerateSpec, generate};
 use hotfix_model::{KbId, Language, Product, SpLevel};
-use hotfix_package::SynthOptions;
+use hotfix_package::{Package, SynthOptions};
+use hotfix_sp::{SpSpec, synth_sp};
 
 use crate::formats::{load_data, write_packages};
-use crate::servicing::{print_install, read_packages};
-use crate::ui::{CliError, CmdResult, bytes_bar, spinner};
+use crate::ui::{CliError, CmdResult, bytes_bar};
 
 /// The updates of seed 000's backlog (an XP SP2 machine brought up to date
 /// in 2007) that the data set has file tables for.
@@ -34,6 +40,15 @@ const IN_USE: &[&str] = &[
     "C:\\WINDOWS\\system32\\mshtml.dll",
     "C:\\WINDOWS\\system32\\ntoskrnl.exe",
 ];
+
+/// The dual-mode fix installed at RTM (MS04-011; `SP1\` and `SP2\` sides).
+const DUAL_MODE: &str = "KB835732";
+
+/// Fixes a user on SP1 had before SP2 (they have `SP1QFE` files).
+const SP1_ERA: &[&str] = &["KB841873", "KB840315", "KB873376"];
+
+/// Service packs at this fraction of the real size (SP2: 2,000 files, 270 MB).
+const SP_SCALE: f64 = 0.05;
 
 const MARKER: &str = ".hotfix-demo";
 
@@ -64,18 +79,72 @@ fn prepare(fs: &dyn Fs, dir: &Path) -> Result<(), CliError> {
         .map_err(|e| CliError::msg(format!("cannot create {}: {e}", dir.display())))
 }
 
+fn packages_for(
+    fs: &dyn Fs,
+    data: &DataSet,
+    kbs: &[&str],
+    sp: SpLevel,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, CliError> {
+    let mut updates = Vec::new();
+    for kb in kbs {
+        let id: KbId = kb
+            .parse()
+            .map_err(|_| CliError::msg(format!("bad KB {kb}")))?;
+        match data.find_for(&id, Product::WindowsXp) {
+            Some(u) if u.applies_to(sp) => updates.push(u),
+            Some(_) => println!(
+                "   {kb}: has no files for XP {} in the data set; left out",
+                sp.cardinal()
+            ),
+            None => println!("   {kb}: not in the data set; left out"),
+        }
+    }
+    write_packages(fs, &updates, &SynthOptions::default(), dir)
+}
+
+fn build_sp(fs: &dyn Fs, data: &DataSet, sp: u8, dir: &Path) -> Result<Package, CliError> {
+    let spec = SpSpec {
+        product: Product::WindowsXp,
+        sp,
+        language: Language::ENU,
+        scale: SP_SCALE,
+        files: None,
+    };
+    let built = synth_sp(data, &spec).map_err(|e| CliError::msg(e.to_string()))?;
+    let path = dir.join(&built.file_name);
+    hotfix_fs::create_dir_all(fs, dir)
+        .and_then(|_| write_atomic(fs, &path, &built.bytes))
+        .map_err(|e| CliError::msg(format!("cannot write {}: {e}", path.display())))?;
+    println!(
+        "   {} (synth-sp --sp {sp} --scale {SP_SCALE}: {} files, {} MB; the real one is about {}x larger)",
+        built.file_name,
+        built.files,
+        hotfix_sp::mb(built.payload_bytes),
+        (1.0 / SP_SCALE).round()
+    );
+    Package::open(built.bytes, &built.file_name).map_err(|e| CliError::msg(e.to_string()))
+}
+
+fn open<'f>(fs: &'f dyn Fs, root: &Path) -> Result<Session<'f>, CliError> {
+    Ok(Session::open(fs, root, Wait::Block, &mut |m| {
+        println!("   {m}")
+    })?)
+}
+
 /// Runs the demo.
 pub fn run(a: &DemoArgs) -> CmdResult {
     let fs = OsFs;
     let started = Instant::now();
     prepare(&fs, &a.dir)?;
     let root = a.dir.join("image");
+    let pkg_dir = a.dir.join("packages");
     let data = load_data(None)?;
     println!(
-        "== 1. A fresh Windows XP SP2 (ENU) system drive at {}",
+        "== 1. A fresh Windows XP (no service pack, ENU) system drive at {}",
         root.display()
     );
-    let spec = GenerateSpec::new(Product::WindowsXp, SpLevel(2), Language::ENU);
+    let spec = GenerateSpec::new(Product::WindowsXp, SpLevel(0), Language::ENU);
     let bar = bytes_bar(0, "writing image");
     let img = generate(&fs, &root, &spec, &data, &mut |d, t| {
         bar.set_length(t);
@@ -84,123 +153,102 @@ pub fn run(a: &DemoArgs) -> CmdResult {
     .map_err(hotfix_engine::EngineError::from)?;
     bar.finish_and_clear();
     println!(
-        "   {} files ({} MB) at their SP2 versions, real SOFTWARE and SYSTEM hives",
+        "   {} files ({} MB) at their RTM versions, real SOFTWARE and SYSTEM hives",
         img.files,
         img.bytes / 1_000_000
     );
 
-    println!("== 2. Packages for seed 000's backlog, from the real file tables");
-    let mut updates = Vec::new();
-    for kb in BACKLOG {
-        let id: KbId = kb
-            .parse()
-            .map_err(|_| CliError::msg(format!("bad KB {kb}")))?;
-        match data.find_for(&id, Product::WindowsXp) {
-            Some(u) if u.applies_to(SpLevel(2)) => updates.push(u),
-            Some(_) => println!("   {kb}: has no files for XP SP2 in the data set; left out"),
-            None => println!("   {kb}: not in the data set; left out"),
-        }
-    }
-    let pkg_dir = a.dir.join("packages");
-    let paths = write_packages(&fs, &updates, &SynthOptions::default(), &pkg_dir)?;
-    let total: u64 = paths
-        .iter()
-        .filter_map(|p| fs.metadata(p).ok())
-        .map(|m| m.len)
-        .sum();
     println!(
-        "   {} packages ({} MB) in {}, e.g. {}",
-        paths.len(),
-        total / 1_000_000,
-        pkg_dir.display(),
-        paths
-            .first()
-            .and_then(|p| p.file_name())
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
+        "== 2. A dual-mode update at RTM: {DUAL_MODE} (KB328848 layout: SP1\\, SP2\\, Common\\)"
     );
+    let dual = packages_for(&fs, &data, &[DUAL_MODE], SpLevel(0), &pkg_dir)?;
+    let session = open(&fs, &root)?;
+    steps::install(&fs, &session, &dual)?;
+    let windir = root.join("WINDOWS");
+    for l in steps::log_lines(&fs, &windir.join(format!("{DUAL_MODE}.log")), &["Xpsp1hfm"]) {
+        println!("   {l}");
+    }
 
-    let session = Session::open(&fs, &root, Wait::Block, &mut |m| println!("   {m}"))?;
-    println!("== 3. The running system holds some files open");
+    println!("== 3. Service Pack 1, which migrates the dual-mode update");
+    let sp1 = build_sp(&fs, &data, 1, &pkg_dir)?;
+    steps::service_pack(&session, &sp1)?;
+    // A new service-pack level: the next commands see the image anew.
+    drop(session);
+    let session = open(&fs, &root)?;
+    for l in steps::log_lines(
+        &fs,
+        &windir.join("Xpsp1hfm.log"),
+        &["migrated C:", "files migrated"],
+    ) {
+        println!("   Xpsp1hfm.log: {l}");
+    }
+
+    println!("== 4. A few fixes for SP1: {}", SP1_ERA.join(", "));
+    let sp1_fixes = packages_for(&fs, &data, SP1_ERA, SpLevel(1), &pkg_dir)?;
+    steps::install(&fs, &session, &sp1_fixes)?;
+
+    println!(
+        "== 5. The running system holds some files open; a stale spupdsvc.exe lies in system32"
+    );
     let in_use: Vec<String> = IN_USE.iter().map(|s| (*s).to_owned()).collect();
     for p in hotfix_image::lock_files(&fs, &session.image, &in_use)? {
         println!("   in use: {}", session.image.win_path(&p));
     }
-
+    let stale = windir.join("system32/spupdsvc.exe");
+    write_atomic(&fs, &stale, b"MZ stale spupdsvc.exe: no version resource")
+        .map_err(|e| CliError::msg(format!("cannot write {}: {e}", stale.display())))?;
     println!(
-        "== 4. hotfix install /quiet /norestart <{} packages>",
-        paths.len()
-    );
-    let packages = read_packages(&fs, &paths)?;
-    let opts = InstallOptions {
-        command_line: format!(
-            "hotfix install /quiet /norestart ({} packages)",
-            paths.len()
-        ),
-        ..Default::default()
-    };
-    let sp = spinner("installing");
-    let report = hotfix_engine::install(&session, &packages, &opts, &mut |m| {
-        sp.set_message(m.to_owned())
-    });
-    sp.finish_and_clear();
-    let report = report?;
-    print_install(&report);
-    let count = |a: FileAction| report.packages.iter().map(|p| p.count(a)).sum::<usize>();
-    let (replaced, queued, swapped, older) = (
-        count(FileAction::Replaced),
-        count(FileAction::Queued),
-        count(FileAction::KnownDllSwap),
-        count(FileAction::SkippedNotNewer),
+        "   seed 000: the original cancelled SP2 here with 0xf00d (Unable to get File Version)"
     );
 
-    println!("== 5. hotfix chain (QChain)");
+    println!("== 6. Service Pack 2 (hotfix sp install /quiet /norestart)");
+    let sp2 = build_sp(&fs, &data, 2, &pkg_dir)?;
+    steps::service_pack(&session, &sp2)?;
+    drop(session);
+    let session = open(&fs, &root)?;
+    for l in steps::log_lines(
+        &fs,
+        &windir.join("svcpack.log"),
+        &["rule R3", "Checking for available disk space"],
+    ) {
+        println!("   svcpack.log: {l}");
+    }
+
+    println!("== 7. hotfix restart");
+    let first = steps::restart(&session)?;
+
+    println!("== 8. The follow-up updates of seed 000's backlog, in one batch");
+    let backlog = packages_for(&fs, &data, BACKLOG, SpLevel(2), &pkg_dir)?;
+    let report = steps::install(&fs, &session, &backlog)?;
     let chain = hotfix_engine::chain(&session, None, "hotfix chain")?;
     println!(
-        "   queue: {} entries before, {} after",
+        "   QChain: {} queued entries before, {} after",
         chain.before, chain.after
     );
 
-    println!("== 6. hotfix restart (Session Manager at boot)");
-    let restart = hotfix_engine::restart(&session, "hotfix restart")?;
-    for s in &restart.steps {
-        println!(
-            "   {} -> {}: {}",
-            s.source,
-            s.target.as_deref().unwrap_or("DELETE"),
-            s.result
-        );
-    }
+    println!("== 9. hotfix restart");
+    let second = steps::restart(&session)?;
 
-    println!("== 7. hotfix verify (Qfecheck)");
+    println!("== 10. hotfix verify (Qfecheck)");
     let verify = hotfix_engine::verify(&session)?;
     print!("{}", verify.text);
 
     println!("== Summary");
+    let count = |s: Status| verify.hotfixes.iter().filter(|h| h.status == s).count();
     println!(
-        "   {} packages installed in one run: {replaced} files replaced at once, {queued} deferred to the restart, {swapped} KnownDLLs swapped, {older} skipped because the system already had a newer copy",
-        report.packages.len()
+        "   RTM -> SP1 -> SP2 and {} updates, with two restarts ({} and {} queued operations); exit code of the batch {}",
+        report.packages.len(),
+        first.steps.len(),
+        second.steps.len(),
+        report.outcome.code()
     );
     println!(
-        "   exit code of the install: {} ({}); one restart processed {} queued operations",
-        report.outcome.code(),
-        if report.outcome == Outcome::RestartRequired {
-            "restart required"
-        } else {
-            "done"
-        },
-        restart.steps.len()
-    );
-    println!(
-        "   final check: {} of {} hotfixes current; took {:.1} s; logs in {}\\KB*.log",
-        verify
-            .hotfixes
-            .iter()
-            .filter(|h| h.status == hotfix_engine::Status::Current)
-            .count(),
+        "   final check: {} current, {} superseded by a service pack, of {} hotfixes; took {:.1} s; logs in {}",
+        count(Status::Current),
+        count(Status::Superseded),
         verify.hotfixes.len(),
         started.elapsed().as_secs_f64(),
-        root.join("WINDOWS").display()
+        windir.display()
     );
     Ok(if verify.all_current() { 0 } else { 1 })
 }

@@ -2,6 +2,8 @@
 //! The benchmark is in `bench.rs`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use clap::{Args, Subcommand};
@@ -130,9 +132,11 @@ pub fn sp(c: &SpCommand) -> CmdResult {
                 .pop()
                 .ok_or_else(|| CliError::msg("no package"))?;
             let session = open(fs.as_ref(), image)?;
+            let cancel = cancel_on_ctrl_c();
             let opts = SpOptions {
                 strict_versions: *strict_versions,
                 command_line: std::env::args().collect::<Vec<_>>().join(" "),
+                cancel: Some(cancel.flag.clone()),
             };
             let mut bar: Option<(Stage, ProgressBar)> = None;
             let result = sp_install(&session, &pkg, &opts, &mut |stage, done, total| {
@@ -141,6 +145,7 @@ pub fn sp(c: &SpCommand) -> CmdResult {
                         b.finish();
                     }
                     if stage == Stage::RestorePoint {
+                        cancel.point_of_no_return.store(true, Ordering::SeqCst);
                         eprintln!("after the restore point the install can no longer be cancelled");
                     }
                     bar = Some((stage, count_bar(total.max(1), stage.label())));
@@ -178,6 +183,11 @@ pub fn sp(c: &SpCommand) -> CmdResult {
                 for f in &report.unreadable_replaced {
                     println!("  {f}: version unreadable, replaced (rule R3)");
                 }
+                for kb in &report.migrated {
+                    println!(
+                        "  {kb}: dual-mode update migrated to its post-SP1 files (Xpsp1hfm.log)"
+                    );
+                }
                 for kb in &report.superseded {
                     println!("  {kb}: superseded by the service pack");
                 }
@@ -195,9 +205,42 @@ pub fn sp(c: &SpCommand) -> CmdResult {
                     "{} removed: {} files restored, {} removed",
                     report.kb, report.restored, report.removed
                 );
+                for kb in &report.restored_pre_sp1 {
+                    println!("  {kb}: the pre-SP1 version of the update is restored");
+                }
             }
             Ok(0)
         }
+    }
+}
+
+/// The Ctrl-C flag of `sp install` and whether setup is past the point of
+/// no return (then Ctrl-C only says so: the original greyed out Cancel).
+struct Cancel {
+    flag: Arc<AtomicBool>,
+    point_of_no_return: Arc<AtomicBool>,
+}
+
+fn cancel_on_ctrl_c() -> Cancel {
+    let flag = Arc::new(AtomicBool::new(false));
+    let point_of_no_return = Arc::new(AtomicBool::new(false));
+    let (f, p) = (flag.clone(), point_of_no_return.clone());
+    let installed = ctrlc::set_handler(move || {
+        if p.load(Ordering::SeqCst) {
+            eprintln!(
+                "\nthe point of no return is passed: setup cannot be cancelled now and carries on to the end"
+            );
+        } else {
+            eprintln!("\ncancelling: setup stops before it writes anything");
+        }
+        f.store(true, Ordering::SeqCst);
+    });
+    if let Err(e) = installed {
+        eprintln!("warning: Ctrl-C cannot cancel this setup: {e}");
+    }
+    Cancel {
+        flag,
+        point_of_no_return,
     }
 }
 

@@ -147,6 +147,9 @@ impl Ctx<'_, '_> {
             return Ok(None);
         };
         let win = self.view.image().win_path(&t.rel);
+        if self.view.is_dir(&t.rel) {
+            return Err(EngineError::TargetIsDirectory { path: win });
+        }
         let mut record = FileRecord {
             target: t.rel.as_str().to_owned(),
             source,

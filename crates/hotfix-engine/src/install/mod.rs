@@ -1,6 +1,7 @@
 //! `hotfix install`: Update.exe's work, planned on a [`View`] and committed
 //! as one transaction for the whole command line of packages.
 
+mod dual;
 mod files;
 mod footprint;
 mod plan;
@@ -14,6 +15,7 @@ use hotfix_package::Package;
 use hotfix_pending::PendingQueue;
 use serde::Serialize;
 
+pub use dual::XPSP1HFM_DIR;
 pub(crate) use files::join;
 pub(crate) use footprint::FootprintKeys;
 pub use plan::applicability;
@@ -162,6 +164,7 @@ impl Ctx<'_, '_> {
         for t in &targets {
             files.extend(self.install_file(&layout, t, backup.as_ref())?);
         }
+        let dual_mode = self.keep_post_sp1_side(&layout, &targets)?;
         let registry = self.apply_inf_registry()?;
         let now = hotfix_txn::clock::utc_now();
         let date = now.get(..10).unwrap_or(&now).replace('-', "/");
@@ -188,6 +191,7 @@ impl Ctx<'_, '_> {
             updates_key,
             files,
             registry,
+            dual_mode,
         })
     }
 }
