@@ -15,14 +15,8 @@ const FOO: &str = "C:\\WINDOWS\\system32\\foo.dll";
 
 fn pair() -> (Update, Update) {
     (
-        update(
-            "KB920001",
-            both("foo.dll", "5.1.2600.3000", "5.1.2600.3001"),
-        ),
-        update(
-            "KB920002",
-            both("foo.dll", "5.1.2600.3100", "5.1.2600.3101"),
-        ),
+        foo_update("KB920001", "5.1.2600.3000", "5.1.2600.3001"),
+        foo_update("KB920002", "5.1.2600.3100", "5.1.2600.3101"),
     )
 }
 

@@ -15,10 +15,7 @@ const BAR: &str = "C:\\WINDOWS\\system32\\bar.dll";
 
 #[test]
 fn in_use_file_is_queued_in_the_windows_format() {
-    let a = update(
-        "KB930001",
-        both("foo.dll", "5.1.2600.3000", "5.1.2600.3001"),
-    );
+    let a = foo_update("KB930001", "5.1.2600.3000", "5.1.2600.3001");
     let lab = lab(std::slice::from_ref(&a));
     let before = lab.read(FOO).expect("foo");
     lab.lock(&[FOO]);
@@ -56,14 +53,8 @@ fn in_use_file_is_queued_in_the_windows_format() {
 
 #[test]
 fn two_packages_leave_one_entry_per_target() {
-    let a = update(
-        "KB930002",
-        both("foo.dll", "5.1.2600.3000", "5.1.2600.3001"),
-    );
-    let b = update(
-        "KB930003",
-        both("foo.dll", "5.1.2600.3100", "5.1.2600.3101"),
-    );
+    let a = foo_update("KB930002", "5.1.2600.3000", "5.1.2600.3001");
+    let b = foo_update("KB930003", "5.1.2600.3100", "5.1.2600.3101");
     for order in [[&a, &b], [&b, &a]] {
         let lab = lab(&[a.clone(), b.clone()]);
         lab.lock(&[FOO]);
@@ -148,10 +139,7 @@ fn hand_queue(lab: &Lab, a: &[u8], b: &[u8]) {
 
 #[test]
 fn restart_runs_both_values_in_order_and_clears_them() {
-    let a = update(
-        "KB930006",
-        both("foo.dll", "5.1.2600.3000", "5.1.2600.3001"),
-    );
+    let a = foo_update("KB930006", "5.1.2600.3000", "5.1.2600.3001");
     let lab = lab(std::slice::from_ref(&a));
     let pkg = package(&a);
     let (first, second) = (
@@ -187,14 +175,8 @@ fn restart_runs_both_values_in_order_and_clears_them() {
 
 #[test]
 fn chain_keeps_the_newest_entry_per_target() {
-    let a = update(
-        "KB930007",
-        both("foo.dll", "5.1.2600.3000", "5.1.2600.3001"),
-    );
-    let b = update(
-        "KB930008",
-        both("foo.dll", "5.1.2600.3100", "5.1.2600.3101"),
-    );
+    let a = foo_update("KB930007", "5.1.2600.3000", "5.1.2600.3001");
+    let b = foo_update("KB930008", "5.1.2600.3100", "5.1.2600.3101");
     let (old, new) = (
         payload(&package(&a), "SP2GDR\\foo.dll"),
         payload(&package(&b), "SP2GDR\\foo.dll"),

@@ -15,7 +15,7 @@ use hotfix_dataset::{BaseFile, DataSet, base_files};
 use hotfix_fs::{FileKind, Fs, create_dir_all, write_atomic};
 use hotfix_hive::Hive;
 use hotfix_model::{Language, Product, SpLevel};
-use hotfix_pe::{PeKind, PeSpec, build, min_size};
+use hotfix_pe::{PeKind, PeSpec, build_at_least, data_file};
 
 use crate::winpath::{check_component, fold};
 use crate::{ImageError, hives};
@@ -246,21 +246,13 @@ fn image_components(dest: &str) -> Result<Vec<String>, String> {
 fn contents(file: &PlannedFile<'_>, spec: &GenerateSpec) -> Result<Vec<u8>, ImageError> {
     let b = file.base;
     let Some(version) = b.version else {
-        return Ok(filler(file.seed, file.size));
+        return Ok(data_file(file.seed, file.size));
     };
-    let ext = b.name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-    let kind = match ext.as_deref() {
-        Some("sys") => PeKind::Sys,
-        Some("exe") => PeKind::Exe,
-        _ => PeKind::Dll,
-    };
+    let kind = PeKind::for_file_name(&b.name);
     let mut pe = PeSpec::new(kind, &b.name, version, &b.file_version_string);
     pe.seed = file.seed;
     pe.language = spec.language.langid();
-    // A table size below what headers and resources need cannot be met;
-    // the file is then as small as a valid PE can be.
-    pe.total_size = Some(file.size.max(min_size(&pe)));
-    build(&pe).map_err(|e| ImageError::Generate {
+    build_at_least(pe, file.size).map_err(|e| ImageError::Generate {
         path: b.dest.clone(),
         problem: e.to_string(),
     })
@@ -270,21 +262,6 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
     })
-}
-
-/// `len` bytes from an xorshift stream: deterministic, incompressible enough
-/// that sizes on disk are real.
-fn filler(seed: u64, len: u64) -> Vec<u8> {
-    let mut state = seed | 1;
-    let mut out = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-    while (out.len() as u64) < len {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        let take = usize::try_from(len - out.len() as u64).map_or(8, |n| n.min(8));
-        out.extend_from_slice(&state.to_le_bytes()[..take]);
-    }
-    out
 }
 
 /// Directories created so far, by folded image path → host path, so that

@@ -24,7 +24,7 @@
 use hotfix_model::FileVersion;
 
 use crate::parse::eq_nocase;
-use crate::{Inf, InfError, Line, RegRoot};
+use crate::{Inf, InfError, Line, RegRoot, Section};
 
 /// How deep conditions may nest.
 const MAX_DEPTH: usize = 16;
@@ -150,7 +150,17 @@ struct Walk<'a> {
     operands: usize,
 }
 
-impl Walk<'_> {
+impl<'i> Walk<'i> {
+    /// The section `name`, which the line `line` refers to.
+    fn section(&self, name: &str, line: usize) -> Result<&'i Section, InfError> {
+        self.inf
+            .section(name)
+            .ok_or_else(|| InfError::MissingSection {
+                line,
+                section: name.to_owned(),
+            })
+    }
+
     fn condition_section(&mut self, name: &str, line: usize) -> Result<Condition, InfError> {
         if self.stack.iter().any(|s| eq_nocase(s, name)) {
             return Err(invalid(
@@ -164,13 +174,7 @@ impl Walk<'_> {
                 format!("conditions nest deeper than {MAX_DEPTH} levels"),
             ));
         }
-        let section = self
-            .inf
-            .section(name)
-            .ok_or_else(|| InfError::MissingSection {
-                line,
-                section: name.to_owned(),
-            })?;
+        let section = self.section(name, line)?;
         let mut pairs = Vec::new();
         for l in section.keyed("condition") {
             if !l.fields.len().is_multiple_of(2) {
@@ -231,13 +235,7 @@ impl Walk<'_> {
         if is_condition_section(self.inf, name) {
             return self.condition_section(name, line);
         }
-        let section = self
-            .inf
-            .section(name)
-            .ok_or_else(|| InfError::MissingSection {
-                line,
-                section: name.to_owned(),
-            })?;
+        let section = self.section(name, line)?;
         let mut ops = section
             .lines
             .iter()

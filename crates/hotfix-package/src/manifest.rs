@@ -42,6 +42,18 @@ pub struct ManifestEntry {
     pub version: Option<FileVersion>,
 }
 
+impl ManifestEntry {
+    /// The entry for the file at `path` with contents `data`.
+    pub fn of_file(path: &str, data: &[u8]) -> Self {
+        Self {
+            path: path.to_owned(),
+            size: data.len() as u64,
+            sha256: crate::package::sha256(data),
+            version: hotfix_pe::read_version(data).ok().map(|v| v.file_version),
+        }
+    }
+}
+
 /// The contents of `update\update.ver`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Manifest {

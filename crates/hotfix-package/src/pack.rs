@@ -11,7 +11,7 @@ use hotfix_model::{FileVersion, KbId, Language, Product};
 use hotfix_pe::{PeKind, PeSpec};
 
 use crate::manifest::path_key;
-use crate::package::{INF_PATH, VER_PATH, sha256};
+use crate::package::{INF_PATH, VER_PATH};
 use crate::{Manifest, ManifestEntry, Package, PackageError};
 
 /// Source trees deeper than this are refused rather than walked.
@@ -105,12 +105,7 @@ pub(crate) fn assemble(
         language: identity.language,
         entries: files
             .iter()
-            .map(|(path, data)| ManifestEntry {
-                path: path.clone(),
-                size: data.len() as u64,
-                sha256: sha256(data),
-                version: hotfix_pe::read_version(data).ok().map(|v| v.file_version),
-            })
+            .map(|(path, data)| ManifestEntry::of_file(path, data))
             .collect(),
     };
     manifest.sort();

@@ -103,15 +103,7 @@ fn payload(
     let Some(version) = row.version else {
         return Ok(data_file(path, size, seed(update, path)));
     };
-    let ext = row
-        .name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase());
-    let kind = match ext.as_deref() {
-        Some("sys") => PeKind::Sys,
-        Some("exe") => PeKind::Exe,
-        _ => PeKind::Dll,
-    };
+    let kind = PeKind::for_file_name(&row.name);
     let lab = tags::lab(
         update.product,
         row.folder,

@@ -51,6 +51,22 @@ pub(crate) fn fill(out: &mut [u8], seed: u64) {
     }
 }
 
+/// `len` bytes from an xorshift stream: the contents of a stand-in
+/// unversioned data file, deterministic and incompressible enough that sizes
+/// on disk are real.
+pub fn data_file(seed: u64, len: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    let mut out = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    while (out.len() as u64) < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let take = usize::try_from(len - out.len() as u64).map_or(8, |n| n.min(8));
+        out.extend_from_slice(&state.to_le_bytes()[..take]);
+    }
+    out
+}
+
 fn random_words(out: &mut [u8], rng: &mut SplitMix) {
     let mut words = out.chunks_exact_mut(8);
     for word in words.by_ref() {

@@ -22,6 +22,18 @@ pub enum PeKind {
     Sys,
 }
 
+impl PeKind {
+    /// The kind a file name's extension implies: `.sys` a driver, `.exe` an
+    /// application, anything else a DLL.
+    pub fn for_file_name(name: &str) -> Self {
+        match name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()) {
+            Some(e) if e == "sys" => Self::Sys,
+            Some(e) if e == "exe" => Self::Exe,
+            _ => Self::Dll,
+        }
+    }
+}
+
 /// The target architecture, which also picks the optional-header format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Machine {
@@ -122,6 +134,13 @@ pub fn build(spec: &PeSpec) -> Result<Vec<u8>, PeError> {
     let mut file = image(spec, 0)?;
     finish_checksum(&mut file);
     Ok(file)
+}
+
+/// Builds `spec` at `size` bytes. A size below what headers and resources
+/// need cannot be met; the file is then as small as a valid PE can be.
+pub fn build_at_least(mut spec: PeSpec, size: u64) -> Result<Vec<u8>, PeError> {
+    spec.total_size = Some(size.max(min_size(&spec)));
+    build(&spec)
 }
 
 /// Builds a self-extracting-package stub: the image `spec` describes

@@ -17,7 +17,8 @@ use hotfix_model::SpLevel;
 use hotfix_pending::{PendingOp, PendingQueue};
 use hotfix_txn::RelPath;
 
-use crate::install::{Plan, join};
+use crate::install::Plan;
+use crate::install::record::join;
 
 /// What the migration planned.
 #[derive(Default)]

@@ -9,7 +9,7 @@ use hotfix_engine::{Content, EngineError, Session, View};
 use hotfix_txn::RelPath;
 use serde::{Deserialize, Serialize};
 
-use crate::install::join;
+use crate::install::record::join;
 
 /// One restore point.
 #[derive(Debug, Clone, Serialize, Deserialize)]

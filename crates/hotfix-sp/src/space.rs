@@ -8,7 +8,13 @@
 //! journal (written twice while it is replaced), new directories, and the
 //! log appended at the end.
 
+use std::collections::BTreeSet;
+
+use hotfix_engine::{EngineError, Session};
+use hotfix_txn::RelPath;
 use serde::Serialize;
+
+use crate::install::Plan;
 
 /// Allocation unit assumed for every file and directory.
 pub const BLOCK: u64 = 4096;
@@ -58,6 +64,81 @@ pub fn mb(bytes: u64) -> String {
         out.push(c);
     }
     out
+}
+
+impl Plan<'_, '_> {
+    /// The exact need of the planned transaction, and the free space.
+    pub(crate) fn space(&self, session: &Session<'_>) -> Result<SpaceNeed, EngineError> {
+        let fs = session.fs;
+        let image = &session.image;
+        let links = links_work(session);
+        let copies = |lens: &[u64]| -> u64 {
+            if links {
+                0
+            } else {
+                lens.iter().map(|&l| blocks(l)).sum()
+            }
+        };
+        // A journal entry is a few hundred bytes of JSON around its paths
+        // and digest; the journal exists twice while it is replaced.
+        let journal: u64 = self
+            .new_paths
+            .iter()
+            .map(|p| 320 + 2 * p.as_str().len() as u64)
+            .sum();
+        // Directories the transaction creates (one block each, plus the
+        // three of txn\), and the entries every new name adds to a
+        // directory (staging in txn\s, then the target's directory).
+        let mut new_dirs = BTreeSet::new();
+        for p in &self.new_paths {
+            let mut dir = p.parent();
+            while let Some(d) = dir {
+                if !new_dirs.insert(d.as_str().to_lowercase()) || fs.exists(&image.host(&d)) {
+                    break;
+                }
+                dir = d.parent();
+            }
+        }
+        let created = new_dirs
+            .iter()
+            .filter(|d| RelPath::new(d).is_ok_and(|r| !fs.exists(&image.host(&r))))
+            .count() as u64;
+        let entries = self.new_paths.len() as u64 * 2 * 64;
+        let free = fs.free_space(image.root()).map_err(|e| EngineError::Io {
+            what: "measure free space on",
+            path: image.root().display().to_string(),
+            source: e,
+        })?;
+        Ok(SpaceNeed {
+            payload: self.written.iter().map(|&l| blocks(l)).sum(),
+            backups: copies(&self.backup_lens),
+            staging: blocks(journal) * 2 + (created + 3) * BLOCK + blocks(entries),
+            restore_point: copies(&self.restore_lens) + blocks(self.restore_list),
+            log: blocks(self.log.lines().len() as u64 * 160 + 4096),
+            free,
+        })
+    }
+}
+
+/// Whether the image's filesystem gives second names to files (so backups
+/// cost no data blocks). Probed in the staging directory `txn\`, which
+/// recovery removes when no journal owns it: a crash during the probe
+/// leaves nothing behind.
+fn links_work(session: &Session<'_>) -> bool {
+    let fs = session.fs;
+    let sd = session.image.state_dir();
+    let dir = sd.host(&sd.rel("txn"));
+    let created = fs.create_dir(&dir).is_ok();
+    let source = dir.join("linkprobe");
+    let probe = dir.join("linkprobe.2");
+    let _ = fs.remove_file(&probe);
+    let ok = fs.create(&source).is_ok() && fs.hard_link(&source, &probe).is_ok();
+    let _ = fs.remove_file(&probe);
+    let _ = fs.remove_file(&source);
+    if created {
+        let _ = fs.remove_dir(&dir);
+    }
+    ok
 }
 
 #[cfg(test)]

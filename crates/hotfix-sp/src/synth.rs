@@ -15,7 +15,6 @@ use hotfix_inf::{CopyFile, DestDir, RegData, RegLine, RegRoot, UpdateInf};
 use hotfix_model::{FileVersion, KbId, Language, Product, SpLevel};
 use hotfix_package::{INF_PATH, Manifest, ManifestEntry, VER_PATH};
 use hotfix_pe::{PeKind, PeSpec};
-use sha2::{Digest, Sha256};
 
 use crate::SpError;
 
@@ -85,14 +84,6 @@ struct Item {
     bytes: Vec<u8>,
 }
 
-fn pe_kind(name: &str) -> PeKind {
-    match name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()) {
-        Some(e) if e == "sys" => PeKind::Sys,
-        Some(e) if e == "exe" => PeKind::Exe,
-        _ => PeKind::Dll,
-    }
-}
-
 fn fnv(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x100_0000_01b3)
@@ -106,26 +97,12 @@ fn pe_file(
     size: u64,
     spec: &SpSpec,
 ) -> Result<Vec<u8>, SpError> {
-    let mut pe = PeSpec::new(pe_kind(name), name, version, &format!("{version} ({tag})"));
+    let kind = PeKind::for_file_name(name);
+    let mut pe = PeSpec::new(kind, name, version, &format!("{version} ({tag})"));
     pe.language = spec.language.langid();
     // Different bytes from the base build of the same name.
     pe.seed = fnv(name) ^ u64::from(spec.sp);
-    pe.total_size = Some(size.max(hotfix_pe::min_size(&pe)));
-    hotfix_pe::build(&pe).map_err(|e| SpError::Synth(format!("{name}: {e}")))
-}
-
-/// `len` deterministic bytes (an unversioned data file).
-fn data_file(seed: u64, len: u64) -> Vec<u8> {
-    let mut state = seed | 1;
-    let mut out = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-    while (out.len() as u64) < len {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        let take = usize::try_from(len - out.len() as u64).map_or(8, |n| n.min(8));
-        out.extend_from_slice(&state.to_le_bytes()[..take]);
-    }
-    out
+    hotfix_pe::build_at_least(pe, size).map_err(|e| SpError::Synth(format!("{name}: {e}")))
 }
 
 /// The SP build of a file whose base build is `base`: same major.minor.build,
@@ -173,7 +150,7 @@ fn payload(data: &DataSet, spec: &SpSpec) -> Result<Vec<Item>, SpError> {
         }
         let bytes = match b.version {
             Some(v) => pe_file(&b.name, sp_version(v, release), tag, b.size, spec)?,
-            None => data_file(fnv(&b.dest) ^ 0x5350, b.size),
+            None => hotfix_pe::data_file(fnv(&b.dest) ^ 0x5350, b.size),
         };
         let dir = b.dest.rsplit_once('\\').map_or("", |(d, _)| d);
         let dest = if dir.is_empty() {
@@ -350,12 +327,7 @@ pub fn synth_sp(data: &DataSet, spec: &SpSpec) -> Result<SynthSp, SpError> {
         language: spec.language,
         entries: files
             .iter()
-            .map(|(path, data)| ManifestEntry {
-                path: path.clone(),
-                size: data.len() as u64,
-                sha256: Sha256::digest(data).into(),
-                version: hotfix_pe::read_version(data).ok().map(|v| v.file_version),
-            })
+            .map(|(path, data)| ManifestEntry::of_file(path, data))
             .collect(),
     };
     manifest.sort();

@@ -6,7 +6,7 @@ use hotfix_model::SpLevel;
 use hotfix_txn::RelPath;
 use serde::Serialize;
 
-use crate::install::{SpRecord, join, record_path};
+use crate::install::record::{SpRecord, join, record_path};
 
 /// What `sp uninstall` did.
 #[derive(Debug, Clone, Serialize)]

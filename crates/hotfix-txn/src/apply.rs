@@ -164,48 +164,36 @@ fn preserve(
     Ok(())
 }
 
-/// PB for one operation: switch the new bytes in, move removed files away.
-fn switch(fs: &dyn Fs, sd: &StateDir, op: &Op, touched: &mut Vec<RelPath>) -> Result<(), TxnError> {
+/// The rename that switches an operation in: the new bytes onto the target,
+/// or a removed file out of the way. `(from, to)`.
+fn switch_rename(op: &Op) -> Option<(&RelPath, &RelPath)> {
     match op {
-        Op::Put { target, staged, .. } => {
-            if exists(fs, sd, staged) {
-                rename(fs, sd, staged, target)?;
-            }
-            touched.extend([target.clone(), staged.clone()]);
-        }
-        Op::Remove { target, to, .. } => {
-            if exists(fs, sd, target) {
-                rename(fs, sd, target, to)?;
-            }
-            touched.extend([target.clone(), to.clone()]);
-        }
-        _ => {}
+        Op::Put { target, staged, .. } => Some((staged, target)),
+        Op::Remove { target, to, .. } => Some((target, to)),
+        _ => None,
     }
-    Ok(())
 }
 
-/// RB for one operation.
-fn unswitch(
+/// PB (`forward`: switch the new bytes in, move removed files away) or RB
+/// (undo that where it happened) for one operation.
+fn switch(
     fs: &dyn Fs,
     sd: &StateDir,
     op: &Op,
     touched: &mut Vec<RelPath>,
+    forward: bool,
 ) -> Result<(), TxnError> {
-    match op {
-        Op::Put { target, staged, .. } => {
-            if !exists(fs, sd, staged) && exists(fs, sd, target) {
-                rename(fs, sd, target, staged)?;
-            }
-            touched.extend([target.clone(), staged.clone()]);
+    let Some((from, to)) = switch_rename(op) else {
+        return Ok(());
+    };
+    if forward {
+        if exists(fs, sd, from) {
+            rename(fs, sd, from, to)?;
         }
-        Op::Remove { target, to, .. } => {
-            if exists(fs, sd, to) && !exists(fs, sd, target) {
-                rename(fs, sd, to, target)?;
-            }
-            touched.extend([target.clone(), to.clone()]);
-        }
-        _ => {}
+    } else if exists(fs, sd, to) && !exists(fs, sd, from) {
+        rename(fs, sd, to, from)?;
     }
+    touched.extend([from.clone(), to.clone()]);
     Ok(())
 }
 
@@ -313,7 +301,9 @@ pub(crate) fn apply(
     sync_parents(fs, sd, &made)?;
     for group in groups(ops, sequential) {
         pass(fs, sd, group, false, preserve)?;
-        pass(fs, sd, group, false, switch)?;
+        pass(fs, sd, group, false, |fs, sd, op, t| {
+            switch(fs, sd, op, t, true)
+        })?;
     }
     Ok(())
 }
@@ -328,7 +318,9 @@ pub(crate) fn rollback(
     sequential: bool,
 ) -> Result<(), TxnError> {
     for group in groups(ops, sequential).into_iter().rev() {
-        pass(fs, sd, group, true, unswitch)?;
+        pass(fs, sd, group, true, |fs, sd, op, t| {
+            switch(fs, sd, op, t, false)
+        })?;
         pass(fs, sd, group, true, restore)?;
         pass(fs, sd, group, true, uncreate)?;
     }

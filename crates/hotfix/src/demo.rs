@@ -175,13 +175,12 @@ pub fn run(a: &DemoArgs) -> CmdResult {
     // A new service-pack level: the next commands see the image anew.
     drop(session);
     let session = open(&fs, &root)?;
-    for l in steps::log_lines(
+    steps::show_log(
         &fs,
-        &windir.join("Xpsp1hfm.log"),
+        &windir,
+        "Xpsp1hfm.log",
         &["migrated C:", "files migrated"],
-    ) {
-        println!("   Xpsp1hfm.log: {l}");
-    }
+    );
 
     println!("== 4. A few fixes for SP1: {}", SP1_ERA.join(", "));
     let sp1_fixes = packages_for(&fs, &data, SP1_ERA, SpLevel(1), &pkg_dir)?;
@@ -206,13 +205,12 @@ pub fn run(a: &DemoArgs) -> CmdResult {
     steps::service_pack(&session, &sp2)?;
     drop(session);
     let session = open(&fs, &root)?;
-    for l in steps::log_lines(
+    steps::show_log(
         &fs,
-        &windir.join("svcpack.log"),
+        &windir,
+        "svcpack.log",
         &["rule R3", "Checking for available disk space"],
-    ) {
-        println!("   svcpack.log: {l}");
-    }
+    );
 
     println!("== 7. hotfix restart");
     let first = steps::restart(&session)?;

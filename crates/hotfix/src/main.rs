@@ -39,7 +39,7 @@ pub struct ImageArg {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// The main job: a month of real updates on a fresh XP SP2 image.
+    /// The main job: seed 000's story, RTM to SP2 and a month of real updates, on a fresh image.
     Demo(demo::DemoArgs),
     /// Install packages (Update.exe); accepts its switches, e.g. `/quiet /norestart`.
     Install(servicing::InstallArgs),

@@ -48,6 +48,11 @@ pub fn both(name: &str, gdr: &str, qfe: &str) -> Vec<FileRow> {
     ]
 }
 
+/// An XP update that ships `foo.dll` in both branches.
+pub fn foo_update(kb: &str, gdr: &str, qfe: &str) -> Update {
+    update(kb, both("foo.dll", gdr, qfe))
+}
+
 /// An XP update.
 pub fn update(kb: &str, files: Vec<FileRow>) -> Update {
     update_for(Product::WindowsXp, kb, files)

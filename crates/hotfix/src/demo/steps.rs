@@ -124,3 +124,10 @@ pub fn log_lines(fs: &dyn Fs, path: &Path, wanted: &[&str]) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+/// Prints, under the log's name, [`log_lines`] of `log` in `windir`.
+pub fn show_log(fs: &dyn Fs, windir: &Path, log: &str, wanted: &[&str]) {
+    for l in log_lines(fs, &windir.join(log), wanted) {
+        println!("   {log}: {l}");
+    }
+}

@@ -1,0 +1,111 @@
+//! Planning the payload: where each copy line of update.inf lands and
+//! whether the file there is added, replaced, queued or kept.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use hotfix_engine::EngineError;
+use hotfix_inf::{CopyFile, DirRoot, dirid_location};
+use hotfix_pending::PendingOp;
+use hotfix_txn::RelPath;
+
+use super::record::join;
+use super::{Plan, SpOptions};
+
+/// Where one copy line of update.inf lands, as a Windows path.
+pub(super) fn win_target(c: &CopyFile) -> Option<String> {
+    let (root, rel) = dirid_location(c.dest.dirid)?;
+    let mut parts: Vec<&str> = Vec::new();
+    let anchor = match root {
+        DirRoot::Windir => "%windir%",
+        DirRoot::SystemDrive => "",
+        DirRoot::ProgramFiles => "%ProgramFiles%",
+        DirRoot::CommonFiles => "%ProgramFiles%\\Common Files",
+    };
+    if !anchor.is_empty() {
+        parts.push(anchor);
+    }
+    parts.extend([rel].into_iter().filter(|s| !s.is_empty()));
+    parts.extend(c.dest.subdir.as_deref());
+    parts.push(&c.target);
+    Some(parts.join("\\"))
+}
+
+impl Plan<'_, '_> {
+    /// Decides one file; returns its backup path when it is replaced.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn decide(
+        &mut self,
+        target: &RelPath,
+        cur: Option<Vec<u8>>,
+        new: Arc<Vec<u8>>,
+        if_exists: bool,
+        opts: &SpOptions,
+        in_use: &BTreeSet<String>,
+        queue: &mut hotfix_pending::PendingQueue,
+        kb: &str,
+    ) -> Result<Option<RelPath>, EngineError> {
+        let image = self.view.image();
+        let win = image.win_path(target);
+        let new_version = hotfix_pe::read_version(&new).ok().map(|v| v.file_version);
+        let Some(cur) = cur else {
+            if if_exists {
+                return Ok(None);
+            }
+            self.written.push(new.len() as u64);
+            self.new_paths.push(target.clone());
+            self.view.put_bytes(target, new);
+            self.record.files.push((target.as_str().to_owned(), None));
+            self.report.added += 1;
+            return Ok(None);
+        };
+        let replace = match (new_version, hotfix_pe::read_version(&cur)) {
+            (Some(n), Ok(c)) if n <= c.file_version => {
+                if n < c.file_version {
+                    self.log.line(format!(
+                        "Kept {win}: {} on disk is newer than the service pack's {n}",
+                        c.file_version
+                    ));
+                    self.report.kept_newer += 1;
+                }
+                false
+            }
+            (Some(_), Ok(_)) => true,
+            (Some(n), Err(problem)) => {
+                if opts.strict_versions {
+                    return Err(EngineError::UnreadableVersion {
+                        path: win,
+                        problem: problem.to_string(),
+                    });
+                }
+                self.log.line(format!(
+                    "Unable to get File Version of {win} ({problem}); it ranks below the package's {n} and will be replaced (rule R3)"
+                ));
+                self.report.unreadable_replaced.push(win.clone());
+                true
+            }
+            (None, _) => cur != *new,
+        };
+        if !replace {
+            return Ok(None);
+        }
+        let backup = self.keep_old(target);
+        self.written.push(new.len() as u64);
+        if in_use.contains(&target.as_str().to_lowercase()) {
+            let parent = target.parent().unwrap_or_else(|| target.clone());
+            let staged = join(&parent, &format!("{}.hf{kb}", target.file_name()));
+            self.new_paths.push(staged.clone());
+            queue.ops.push(PendingOp::replace(
+                image.nt_path(&staged),
+                format!("!{}", image.nt_path(target)),
+            ));
+            self.view.put_bytes(&staged, new);
+            self.report.queued += 1;
+        } else {
+            self.new_paths.push(target.clone());
+            self.view.put_bytes(target, new);
+            self.report.replaced += 1;
+        }
+        Ok(Some(backup))
+    }
+}

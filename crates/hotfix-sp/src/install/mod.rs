@@ -1,0 +1,340 @@
+//! `hotfix sp install`: the stages of the SP's update.exe, planned on one
+//! [`View`] and committed as one transaction after an exact space check.
+
+mod files;
+pub(crate) mod record;
+mod stage;
+
+pub use stage::{SpOptions, SpReport, Stage};
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use hotfix_engine::{
+    EngineError, InstallerLog, Outcome, Registry, Session, View, applicability, failure_lines,
+};
+use hotfix_hive::Value;
+use hotfix_inf::{CopyFile, RegData};
+use hotfix_model::SpLevel;
+use hotfix_package::Package;
+use hotfix_txn::RelPath;
+
+use self::files::win_target;
+use self::record::{SpRecord, join, record_path};
+use self::stage::LateCancel;
+use crate::space::SpaceNeed;
+use crate::{SP_UNINSTALL_DIR, restore};
+
+/// Plan-time state shared by the stages.
+pub(crate) struct Plan<'v, 'a> {
+    pub view: &'v mut View<'a>,
+    pub log: &'v mut InstallerLog,
+    pub report: SpReport,
+    pub record: SpRecord,
+    /// Bytes of every new file (payload, hives, records).
+    pub written: Vec<u64>,
+    /// Lengths of old files given a second name in the backup.
+    pub backup_lens: Vec<u64>,
+    /// Lengths of the files the restore point snapshots.
+    pub restore_lens: Vec<u64>,
+    /// Bytes of the restore point's list.
+    pub restore_list: u64,
+    /// Every path the transaction creates or replaces.
+    pub new_paths: Vec<RelPath>,
+}
+
+/// `progress(stage, done, total)` is called as each stage starts (done 0)
+/// and as it advances.
+pub fn sp_install(
+    session: &Session<'_>,
+    pkg: &Package,
+    opts: &SpOptions,
+    progress: &mut dyn FnMut(Stage, u64, u64),
+) -> Result<SpReport, EngineError> {
+    let image = &session.image;
+    let log_rel = join(image.windir(), "svcpack.log");
+    let log_path = image.host(&log_rel);
+    let mut log = InstallerLog::with_header(&opts.command_line);
+    let to = session.identity.sp.0 + 1;
+    let result = run(session, pkg, opts, &mut log, progress, log_path.clone());
+    match result {
+        Ok(report) => {
+            progress(Stage::Cleanup, 0, 1);
+            log.line(format!(
+                "{} Setup finished (exit code {})",
+                SpLevel(to).csd_version(),
+                report.outcome.code()
+            ));
+            append(session, &log, &log_path);
+            progress(Stage::Cleanup, 1, 1);
+            Ok(report)
+        }
+        Err(e) => {
+            log.line(format!("{} Setup canceled.", SpLevel(to).csd_version()));
+            failure_lines(&mut log, &e);
+            append(session, &log, &log_path);
+            Err(e)
+        }
+    }
+}
+
+fn append(session: &Session<'_>, log: &InstallerLog, path: &std::path::Path) {
+    if let Err(e) = log.append_to(session.fs, path) {
+        eprintln!("warning: could not write {}: {e}", path.display());
+    }
+}
+
+fn run(
+    session: &Session<'_>,
+    pkg: &Package,
+    opts: &SpOptions,
+    log: &mut InstallerLog,
+    progress: &mut dyn FnMut(Stage, u64, u64),
+    log_path: PathBuf,
+) -> Result<SpReport, EngineError> {
+    let fs = session.fs;
+    let image = &session.image;
+    let id = &session.identity;
+    progress(Stage::Inspect, 0, 1);
+    log.line(Stage::Inspect.label());
+    if let Some(reason) = applicability(pkg, id) {
+        return Err(EngineError::NotApplicable {
+            package: pkg.file_name.clone(),
+            reason,
+        });
+    }
+    let kb = pkg.kb().to_string();
+    let to_sp = id.sp.0 + 1;
+    log.line(format!(
+        "{kb}: {} on {} {} ({})",
+        pkg.inf.title.as_deref().unwrap_or(&kb),
+        id.product_name,
+        id.csd_version,
+        id.language.code()
+    ));
+    let mut view = View::new(fs, image);
+    let mut reg = Registry::load(&view, image)?;
+    let in_use = hotfix_image::in_use(fs, image)?;
+    let windir = image.windir().clone();
+    let backup_root = join(&windir, SP_UNINSTALL_DIR);
+    let mut plan = Plan {
+        view: &mut view,
+        log,
+        report: SpReport {
+            kb: kb.clone(),
+            from_sp: id.sp.0,
+            to_sp,
+            replaced: 0,
+            added: 0,
+            queued: 0,
+            kept_newer: 0,
+            unreadable_replaced: Vec::new(),
+            space: SpaceNeed::default(),
+            restore_point: 0,
+            superseded: Vec::new(),
+            migrated: Vec::new(),
+            outcome: Outcome::Success,
+            log: log_path.display().to_string(),
+        },
+        record: SpRecord {
+            kb: kb.clone(),
+            from_sp: id.sp.0,
+            to_sp,
+            installed_at: hotfix_txn::clock::utc_now(),
+            files: Vec::new(),
+            hives: Vec::new(),
+        },
+        written: Vec::new(),
+        backup_lens: Vec::new(),
+        restore_lens: Vec::new(),
+        restore_list: 0,
+        new_paths: Vec::new(),
+    };
+    let lines: Vec<(&CopyFile, bool)> = pkg
+        .inf
+        .copy_always
+        .iter()
+        .map(|c| (c, false))
+        .chain(pkg.inf.replace_if_exist.iter().map(|c| (c, true)))
+        .collect();
+    let mut resolver = image.resolver(fs);
+    let mut sources: HashMap<String, Arc<Vec<u8>>> = HashMap::new();
+    let mut queue = reg.queue();
+    let queue_before = queue.clone();
+    let mut replaced_backups = Vec::new();
+    let total = lines.len() as u64;
+    progress(Stage::Inspect, 0, total);
+    let setup = format!("{} Setup", SpLevel(to_sp).csd_version());
+    for (i, (line, if_exists)) in lines.iter().enumerate() {
+        opts.check_cancel(&setup)?;
+        progress(Stage::Inspect, i as u64 + 1, total);
+        let win = win_target(line).ok_or_else(|| EngineError::Damaged {
+            package: pkg.file_name.clone(),
+            problem: format!("update.inf names unknown directory id {}", line.dest.dirid),
+        })?;
+        let target = resolver.resolve(&win)?;
+        let key = line.source.to_ascii_lowercase();
+        let new = match sources.get(&key) {
+            Some(b) => b.clone(),
+            None => {
+                let b = Arc::new(pkg.read(&line.source)?);
+                sources.insert(key, b.clone());
+                b
+            }
+        };
+        let host = image.host(&target);
+        let cur = match fs.metadata(&host) {
+            Ok(m) if m.is_file() => Some(fs.read(&host).map_err(|e| EngineError::Io {
+                what: "read",
+                path: image.win_path(&target),
+                source: e,
+            })?),
+            _ => None,
+        };
+        plan.decide(
+            &target, cur, new, *if_exists, opts, &in_use, &mut queue, &kb,
+        )?
+        .inspect(|b| replaced_backups.push((target.clone(), b.clone())));
+    }
+    drop(sources);
+    let migration = if to_sp == 1 {
+        plan.migrate_dual_mode(session, &in_use, &mut queue, &mut reg, &kb)?
+    } else {
+        crate::dual::Migration::default()
+    };
+    replaced_backups.extend(migration.backups.iter().cloned());
+    plan.record_service_pack(session, pkg, &replaced_backups)?;
+
+    opts.check_cancel(&setup)?;
+    progress(Stage::BackupFiles, 0, 1);
+    plan.log.line(format!(
+        "{}: {} files backed up to {}",
+        Stage::BackupFiles.label(),
+        replaced_backups.len(),
+        image.win_path(&backup_root)
+    ));
+    progress(Stage::BackupFiles, 1, 1);
+
+    opts.check_cancel(&setup)?;
+    progress(Stage::BackupRegistry, 0, 1);
+    for hive in [image.software_hive(), image.system_hive()] {
+        let backup = join(&backup_root, &format!("registry/{}", hive.file_name()));
+        plan.link(&backup, &hive);
+        plan.record
+            .hives
+            .push((hive.as_str().to_owned(), backup.as_str().to_owned()));
+    }
+    plan.log.line(Stage::BackupRegistry.label());
+    progress(Stage::BackupRegistry, 1, 1);
+
+    opts.check_cancel(&setup)?;
+    progress(Stage::RestorePoint, 0, 1);
+    let description = format!("Installed {}", pkg.inf.title.as_deref().unwrap_or(&kb));
+    let snapshot = restore::plan_point(plan.view, &description, &replaced_backups)?;
+    for (path, len) in snapshot.linked {
+        plan.restore_lens.push(len);
+        plan.new_paths.push(path);
+    }
+    plan.restore_list = snapshot.list_len;
+    plan.report.restore_point = snapshot.number;
+    plan.log.line(format!(
+        "Restore point {} created: {description}",
+        snapshot.number
+    ));
+    plan.log
+        .line("Point of no return: from here on the install can no longer be cancelled; a crash is recovered by the journal");
+    progress(Stage::RestorePoint, 1, 1);
+    let mut late_cancel = LateCancel::default();
+
+    for line in &pkg.inf.add_reg {
+        let Some((hive, key)) = reg.map_hklm(&line.key) else {
+            continue;
+        };
+        let name = line.value_name.clone().unwrap_or_default();
+        let value = match &line.data {
+            RegData::Sz(s) => Value::Sz(s.clone()),
+            RegData::ExpandSz(s) => Value::ExpandSz(s.clone()),
+            RegData::MultiSz(v) => Value::MultiSz(v.clone()),
+            RegData::Dword(d) => Value::Dword(*d),
+            RegData::Binary(b) => Value::Binary(b.clone()),
+            RegData::None => continue,
+        };
+        reg.hive_mut(hive)
+            .set(&key, &name, value)
+            .map_err(|e| EngineError::Hive {
+                path: line.key.clone(),
+                problem: e.to_string(),
+            })?;
+    }
+    if queue != queue_before {
+        reg.set_queue(&queue)?;
+    }
+    reg.store(plan.view)?;
+    for hive in [image.software_hive(), image.system_hive()] {
+        if let Some(b) = plan.view.read(&hive)? {
+            plan.written.push(b.len() as u64);
+            plan.new_paths.push(hive);
+        }
+    }
+    let record_bytes = serde_json::to_vec_pretty(&plan.record).unwrap_or_default();
+    plan.written.push(record_bytes.len() as u64);
+    plan.new_paths.push(record_path(&windir));
+    plan.view
+        .put_bytes(&record_path(&windir), Arc::new(record_bytes));
+
+    late_cancel.note(opts, plan.log);
+    progress(Stage::DiskSpace, 0, 1);
+    let space = plan.space(session)?;
+    let msg = format!("{}: {}", Stage::DiskSpace.label(), space.describe());
+    plan.log.line(&msg);
+    plan.report.space = space.clone();
+    if space.free < space.total() {
+        return Err(EngineError::DiskSpace {
+            needed: space.total(),
+            free: space.free,
+            short: space.total() - space.free,
+        });
+    }
+    progress(Stage::DiskSpace, 1, 1);
+
+    late_cancel.note(opts, plan.log);
+    progress(Stage::Install, 0, 1);
+    let mut report = plan.report;
+    let summary = view.commit(&format!("sp install {kb}"), &opts.command_line)?;
+    log.line(format!(
+        "{}: {} files switched in, {} new names, {} directories (one transaction)",
+        Stage::Install.label(),
+        summary.puts,
+        summary.links,
+        summary.dirs
+    ));
+    if report.queued > 0 {
+        report.outcome = Outcome::RestartRequired;
+        log.line(format!(
+            "{} files are in use and were queued; run `hotfix restart` to finish",
+            report.queued
+        ));
+    }
+    progress(Stage::Install, 1, 1);
+
+    late_cancel.note(opts, log);
+    if let Some(hfm) = migration.log {
+        let path = image.host(&join(image.windir(), "Xpsp1hfm.log"));
+        append(session, &hfm, &path);
+    }
+    progress(Stage::PostInstall, 0, 1);
+    for kb in &report.migrated {
+        log.line(format!(
+            "{kb}: dual-mode update migrated to its post-SP1 files (see Xpsp1hfm.log)"
+        ));
+    }
+    for kb in &report.superseded {
+        log.line(format!(
+            "{kb}: its files are superseded by {}",
+            SpLevel(to_sp).csd_version()
+        ));
+    }
+    progress(Stage::PostInstall, 1, 1);
+    Ok(report)
+}

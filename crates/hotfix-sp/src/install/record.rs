@@ -1,0 +1,136 @@
+//! What spuninst needs: the record of every file and hive the SP changed,
+//! the backups in `$NtServicePackUninstall$`, and the SP's entry in
+//! `$hotfix$\servicepacks.json`.
+
+use std::collections::BTreeSet;
+
+use hotfix_engine::{
+    Content, EngineError, ServicePackEntry, Session, load_records, load_service_packs,
+    save_service_packs, service_packs_path,
+};
+use hotfix_package::Package;
+use hotfix_txn::RelPath;
+use serde::{Deserialize, Serialize};
+
+use super::Plan;
+use crate::SP_UNINSTALL_DIR;
+
+/// spuninst's list: what the SP changed and where the old bytes are.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct SpRecord {
+    pub kb: String,
+    pub from_sp: u8,
+    pub to_sp: u8,
+    pub installed_at: String,
+    /// (target, backup): `None` backup = the SP added the file.
+    pub files: Vec<(String, Option<String>)>,
+    /// (hive, backup).
+    pub hives: Vec<(String, String)>,
+}
+
+pub(crate) fn record_path(windir: &RelPath) -> RelPath {
+    join(
+        windir,
+        &format!("{SP_UNINSTALL_DIR}/spuninst/spuninst.json"),
+    )
+}
+
+pub(crate) fn join(base: &RelPath, rest: &str) -> RelPath {
+    base.join(rest).unwrap_or_else(|_| base.clone())
+}
+
+impl Plan<'_, '_> {
+    /// Gives the file's current bytes a second name in
+    /// `$NtServicePackUninstall$` and records it for spuninst.
+    pub(super) fn keep_old(&mut self, target: &RelPath) -> RelPath {
+        let backup = join(
+            &join(self.view.image().windir(), SP_UNINSTALL_DIR),
+            &format!("files/{}", target.as_str()),
+        );
+        self.link(&backup, target);
+        self.record
+            .files
+            .push((target.as_str().to_owned(), Some(backup.as_str().to_owned())));
+        backup
+    }
+
+    /// Records a file this setup changes besides the payload (state files,
+    /// migrated fixes) so that spuninst puts it back: its backup when it
+    /// exists on disk, else `None` (spuninst removes it).
+    pub(crate) fn track(&mut self, target: &RelPath) -> Option<RelPath> {
+        if self
+            .record
+            .files
+            .iter()
+            .any(|(t, _)| t.eq_ignore_ascii_case(target.as_str()))
+        {
+            return None;
+        }
+        let on_disk = self
+            .view
+            .fs()
+            .metadata(&self.view.image().host(target))
+            .is_ok_and(|m| m.is_file());
+        if on_disk {
+            return Some(self.keep_old(target));
+        }
+        self.record.files.push((target.as_str().to_owned(), None));
+        None
+    }
+
+    /// Plans `$hotfix$\servicepacks.json` with this SP and the hotfixes it
+    /// supersedes: installed before it, with a file it replaced.
+    pub(super) fn record_service_pack(
+        &mut self,
+        session: &Session<'_>,
+        pkg: &Package,
+        replaced: &[(RelPath, RelPath)],
+    ) -> Result<(), EngineError> {
+        let targets: BTreeSet<String> = replaced
+            .iter()
+            .map(|(t, _)| t.as_str().to_lowercase())
+            .collect();
+        let to_sp = self.report.to_sp;
+        for rec in load_records(self.view, &session.paths)? {
+            let hit = rec
+                .files
+                .iter()
+                .filter(|f| f.action.applied())
+                .any(|f| targets.contains(&f.target.to_lowercase()));
+            if hit && rec.sp < to_sp && !self.report.migrated.contains(&rec.kb) {
+                self.report.superseded.push(rec.kb);
+            }
+        }
+        let mut packs = load_service_packs(self.view)?;
+        packs.retain(|p| p.sp < to_sp);
+        packs.push(ServicePackEntry {
+            kb: self.report.kb.clone(),
+            sp: to_sp,
+            title: pkg
+                .inf
+                .title
+                .clone()
+                .unwrap_or_else(|| self.report.kb.clone()),
+            installed_at: self.record.installed_at.clone(),
+            superseded: self.report.superseded.clone(),
+        });
+        let path = service_packs_path(self.view);
+        self.track(&path);
+        save_service_packs(self.view, &packs);
+        let len = self.view.read(&path)?.map_or(0, |b| b.len() as u64);
+        self.written.push(len);
+        self.new_paths.push(path);
+        Ok(())
+    }
+
+    pub(super) fn link(&mut self, to: &RelPath, from: &RelPath) {
+        let len = self
+            .view
+            .fs()
+            .metadata(&self.view.image().host(from))
+            .map_or(0, |m| m.len);
+        self.backup_lens.push(len);
+        self.new_paths.push(to.clone());
+        self.view.put(to, Content::Disk(from.clone()));
+    }
+}

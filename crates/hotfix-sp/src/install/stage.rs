@@ -1,0 +1,122 @@
+//! What the caller sees of `sp install`: its switches, its stages and its
+//! report; and the note of a cancel that came too late to act on.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use hotfix_engine::{EngineError, InstallerLog, Outcome};
+use serde::Serialize;
+
+use crate::space::SpaceNeed;
+
+/// Switches of `hotfix sp install`.
+#[derive(Debug, Clone, Default)]
+pub struct SpOptions {
+    /// Cancel on an unreadable file version (0xf00d), as the original did.
+    pub strict_versions: bool,
+    /// The command line, for the log and the journal.
+    pub command_line: String,
+    /// Set by a Ctrl-C handler: checked between stages (and files) until the
+    /// point of no return, after which setup finishes regardless.
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+impl SpOptions {
+    pub(super) fn cancelled(&self) -> bool {
+        self.cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::SeqCst))
+    }
+
+    /// Refuses to go on when a cancel was asked for (before the point of
+    /// no return, nothing has been written yet).
+    pub(super) fn check_cancel(&self, title: &str) -> Result<(), EngineError> {
+        if self.cancelled() {
+            return Err(EngineError::Cancelled(title.to_owned()));
+        }
+        Ok(())
+    }
+}
+
+/// The stages of the original's setup, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Stage {
+    /// Read the image and the package, decide every file.
+    Inspect,
+    /// Compare the exact need with the free space.
+    DiskSpace,
+    /// Plan the `$NtServicePackUninstall$` copies.
+    BackupFiles,
+    /// Plan the hive copies.
+    BackupRegistry,
+    /// Plan the restore point; after it the install cannot be cancelled.
+    RestorePoint,
+    /// Write everything: one transaction.
+    Install,
+    /// Report superseded hotfixes.
+    PostInstall,
+    /// Write the log.
+    Cleanup,
+}
+
+impl Stage {
+    /// What the original's dialog said.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Inspect => "Inspecting your current configuration",
+            Self::DiskSpace => "Checking for available disk space",
+            Self::BackupFiles => "Backing up files for uninstall",
+            Self::BackupRegistry => "Backing up the registry",
+            Self::RestorePoint => "Creating a restore point",
+            Self::Install => "Installing",
+            Self::PostInstall => "Performing post-installation",
+            Self::Cleanup => "Cleaning up",
+        }
+    }
+}
+
+/// What `sp install` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpReport {
+    /// `KB835935`.
+    pub kb: String,
+    /// The level the image had.
+    pub from_sp: u8,
+    /// The level it has now.
+    pub to_sp: u8,
+    /// Files replaced now.
+    pub replaced: usize,
+    /// Files the SP added.
+    pub added: usize,
+    /// Files queued for the restart (in use).
+    pub queued: usize,
+    /// Files kept because the image has a newer build (a later hotfix).
+    pub kept_newer: usize,
+    /// Files whose version could not be read and were replaced (rule R3).
+    pub unreadable_replaced: Vec<String>,
+    /// The space check.
+    pub space: SpaceNeed,
+    /// The restore point created.
+    pub restore_point: u32,
+    /// Installed hotfixes whose files the SP now supersedes.
+    pub superseded: Vec<String>,
+    /// Dual-mode hotfixes migrated to their post-SP1 files (Xpsp1hfm).
+    pub migrated: Vec<String>,
+    /// 0 or 3010.
+    pub outcome: Outcome,
+    /// svcpack.log.
+    pub log: String,
+}
+
+/// Logs, once, a Ctrl-C that came after the point of no return.
+#[derive(Default)]
+pub(super) struct LateCancel(bool);
+
+impl LateCancel {
+    pub(super) fn note(&mut self, opts: &SpOptions, log: &mut InstallerLog) {
+        if !self.0 && opts.cancelled() {
+            self.0 = true;
+            log.line("Cancel requested after the point of no return: setup continues to the end");
+        }
+    }
+}
