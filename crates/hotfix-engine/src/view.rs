@@ -235,7 +235,9 @@ impl<'a> View<'a> {
         // Count exactly what `plan_txn` stages: shared new bytes are staged
         // once for every target that exists (each `Put` consumes its staged
         // file) and linked only for new paths.
-        let mut needed: u64 = 64 * 1024;
+        // The journal (and its temporary copy) grows with the operations:
+        // a few hundred bytes each, with paths and digests.
+        let mut needed: u64 = 64 * 1024 + 2 * 512 * effective.len() as u64;
         let mut staged = HashSet::new();
         for (p, c) in &effective {
             let exists = self.on_disk(p);

@@ -173,3 +173,60 @@ fn switch_spellings_exit_codes_and_json() {
         );
     }
 }
+
+/// Every file under `dir` with its bytes.
+fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("read_dir") {
+        let p = e.expect("entry").path();
+        if p.is_dir() {
+            out.extend(tree(&p));
+        } else {
+            let bytes = std::fs::read(&p).expect("read");
+            out.push((p, bytes));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn dry_run_changes_nothing_and_extract_unpacks() {
+    let f = fixture();
+    let img = s(&f.image);
+    // A first run creates the state directory; compare from there on.
+    let o = hotfix(&["list", "--image", img]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let before = tree(&f.image);
+    let o = hotfix(&[
+        "install",
+        "--image",
+        img,
+        s(&f.pkgs[0]),
+        "/quiet",
+        "--dry-run",
+        "--json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(report["packages"][0]["files"][0]["action"], "replaced");
+    // A dry run writes only the KB log, which says what would happen.
+    let after: Vec<_> = tree(&f.image)
+        .into_iter()
+        .filter(|(p, _)| !p.to_string_lossy().ends_with(".log"))
+        .collect();
+    let before: Vec<_> = before
+        .into_iter()
+        .filter(|(p, _)| !p.to_string_lossy().ends_with(".log"))
+        .collect();
+    assert!(before == after, "a dry run changed the image");
+
+    let out = f.dir.path().join("extracted");
+    let arg = format!("/extract:{}", s(&out));
+    let o = hotfix(&["install", "--image", img, s(&f.pkgs[0]), &arg]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(out.join("update/update.inf").is_file());
+    assert!(out.join("update/update.ver").is_file());
+    assert!(out.join("SP2GDR/foo.dll").is_file());
+}
