@@ -190,6 +190,19 @@ impl Registry {
     }
 }
 
+/// The registry value an INF AddReg line writes.
+pub fn reg_data_value(d: &hotfix_inf::RegData) -> Value {
+    use hotfix_inf::RegData;
+    match d {
+        RegData::Sz(s) => Value::Sz(s.clone()),
+        RegData::ExpandSz(s) => Value::ExpandSz(s.clone()),
+        RegData::MultiSz(v) => Value::MultiSz(v.clone()),
+        RegData::Dword(n) => Value::Dword(*n),
+        RegData::Binary(b) => Value::Binary(b.clone()),
+        RegData::None => Value::None,
+    }
+}
+
 pub(crate) fn hive_err(e: hotfix_hive::HiveError) -> EngineError {
     EngineError::Hive {
         path: "registry".into(),

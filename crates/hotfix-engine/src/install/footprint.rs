@@ -8,23 +8,12 @@ use hotfix_inf::{RegData, RegLine};
 use super::Ctx;
 use crate::EngineError;
 use crate::record::{FileRecord, RegChange};
-use crate::registry::{HiveName, StoredValue, hive_err};
+use crate::registry::{HiveName, StoredValue, hive_err, reg_data_value};
 
 const FLG_KEYONLY: u32 = 0x10;
 const FLG_NOCLOBBER: u32 = 0x2;
 const FLG_DELVAL: u32 = 0x4;
 const FLG_APPEND: u32 = 0x8;
-
-fn to_value(d: &RegData) -> Value {
-    match d {
-        RegData::Sz(s) => Value::Sz(s.clone()),
-        RegData::ExpandSz(s) => Value::ExpandSz(s.clone()),
-        RegData::MultiSz(v) => Value::MultiSz(v.clone()),
-        RegData::Dword(n) => Value::Dword(*n),
-        RegData::Binary(b) => Value::Binary(b.clone()),
-        RegData::None => Value::None,
-    }
-}
 
 /// Registry paths of one installed hotfix.
 pub(crate) struct FootprintKeys {
@@ -104,7 +93,8 @@ impl Ctx<'_, '_> {
                 }
                 h.set(&key, &name, Value::MultiSz(old)).map_err(hive_err)?;
             } else {
-                h.set(&key, &name, to_value(&line.data)).map_err(hive_err)?;
+                h.set(&key, &name, reg_data_value(&line.data))
+                    .map_err(hive_err)?;
             }
         }
         for line in &inf.del_reg {

@@ -14,7 +14,6 @@ use std::sync::Arc;
 use hotfix_engine::{
     EngineError, InstallerLog, Outcome, Registry, Session, View, applicability, failure_lines,
 };
-use hotfix_hive::Value;
 use hotfix_inf::{CopyFile, RegData};
 use hotfix_model::SpLevel;
 use hotfix_package::Package;
@@ -252,14 +251,10 @@ fn run(
             continue;
         };
         let name = line.value_name.clone().unwrap_or_default();
-        let value = match &line.data {
-            RegData::Sz(s) => Value::Sz(s.clone()),
-            RegData::ExpandSz(s) => Value::ExpandSz(s.clone()),
-            RegData::MultiSz(v) => Value::MultiSz(v.clone()),
-            RegData::Dword(d) => Value::Dword(*d),
-            RegData::Binary(b) => Value::Binary(b.clone()),
-            RegData::None => continue,
-        };
+        if line.data == RegData::None {
+            continue;
+        }
+        let value = hotfix_engine::reg_data_value(&line.data);
         reg.hive_mut(hive)
             .set(&key, &name, value)
             .map_err(|e| EngineError::Hive {
