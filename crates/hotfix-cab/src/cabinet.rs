@@ -19,16 +19,21 @@ use crate::name::{MAX_NAME_BYTES, fold_case};
 use crate::{CabEntry, CabError, Limits, Method, check_name};
 
 pub(crate) const SIGNATURE: &[u8; 4] = b"MSCF";
+/// CFHEADER without the optional reserve and set fields.
 pub(crate) const HEADER_LEN: usize = 36;
-const FILE_ENTRY_LEN: usize = 16;
-const DATA_HEADER_LEN: usize = 8;
+/// CFFOLDER without its reserved area.
+pub(crate) const FOLDER_ENTRY_LEN: usize = 8;
+/// CFFILE without its name.
+pub(crate) const FILE_ENTRY_LEN: usize = 16;
+/// CFDATA header without its reserved area.
+pub(crate) const DATA_HEADER_LEN: usize = 8;
 /// Largest uncompressed size of one data block.
 pub(crate) const MAX_BLOCK_LEN: usize = 0x8000;
 
 const FLAG_PREV_CABINET: u16 = 0x1;
 const FLAG_NEXT_CABINET: u16 = 0x2;
 const FLAG_RESERVE_PRESENT: u16 = 0x4;
-const ATTR_NAME_IS_UTF8: u16 = 0x80;
+pub(crate) const ATTR_NAME_IS_UTF8: u16 = 0x80;
 /// Folder indices at and above this mark entries spanning cabinets of a set.
 const FIRST_SPANNING_FOLDER_INDEX: u16 = 0xFFFD;
 
@@ -161,39 +166,36 @@ impl Cabinet {
 
     /// The entries in the order the cabinet lists them.
     pub fn entries(&self) -> &[CabEntry] {
-        &self.tables.entries
+        &self.tables.files.entries
     }
 
     /// Index of the entry named `name`, ignoring case; `/` and `\` are equivalent.
     pub fn find(&self, name: &str) -> Option<usize> {
         let wanted = fold_case(&name.replace('/', "\\"));
-        self.tables.by_name.get(&wanted).copied()
+        self.tables.files.by_name.get(&wanted).copied()
     }
 
     /// The decompressed contents of entry `index`, exactly `entry.size` bytes.
     pub fn read(&self, index: usize) -> Result<Vec<u8>, CabError> {
-        let tables = &self.tables;
-        let entry = tables.entries.get(index).ok_or(CabError::NoSuchEntry {
+        let files = &self.tables.files;
+        let entry = files.entries.get(index).ok_or(CabError::NoSuchEntry {
             index,
-            count: tables.entries.len(),
+            count: files.entries.len(),
         })?;
         if entry.size == 0 {
             return Ok(Vec::new());
         }
-        let folder = &tables.folders[entry.folder];
+        let folder = &self.tables.folders[entry.folder];
         if folder.method == Method::Quantum {
             return Err(CabError::Unsupported(Method::Quantum));
         }
-        let start = tables.entry_offsets[index];
+        let start = files.entry_offsets[index];
         let mut guard = self
             .cursor
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let reusable = guard
-            .as_ref()
-            .is_some_and(|cursor| cursor.can_reach(entry.folder, start));
         let cursor = match guard.take() {
-            Some(cursor) if reusable => cursor,
+            Some(cursor) if cursor.can_reach(entry.folder, start) => cursor,
             _ => FolderCursor::new(entry.folder, folder, start),
         };
         let cursor = guard.insert(cursor);
@@ -213,25 +215,23 @@ impl std::fmt::Debug for Cabinet {
         f.debug_struct("Cabinet")
             .field("len", &self.data.len())
             .field("folders", &self.tables.folders.len())
-            .field("entries", &self.tables.entries)
+            .field("entries", &self.tables.files.entries)
             .finish()
     }
 }
 
 /// What the headers say, checked.
 struct Tables {
-    entries: Vec<CabEntry>,
-    /// Each entry's start within its folder's uncompressed data.
-    entry_offsets: Vec<u64>,
-    /// Case-folded name to entry index.
-    by_name: HashMap<String, usize>,
+    files: FileTable,
     folders: Vec<Folder>,
 }
 
 /// The file table, checked.
 struct FileTable {
     entries: Vec<CabEntry>,
+    /// Each entry's start within its folder's uncompressed data.
     entry_offsets: Vec<u64>,
+    /// Case-folded name to entry index.
     by_name: HashMap<String, usize>,
 }
 
@@ -296,32 +296,22 @@ fn parse_tables(cab: &[u8], limits: &Limits) -> Result<Tables, CabError> {
             ),
         ));
     }
-    let FileTable {
-        entries,
-        entry_offsets,
-        by_name,
-    } = parse_files(&mut reader, file_count, &folders, limits)?;
-    let headers_end = reader.pos;
-    walk_blocks(cab, headers_end, reserves.data, &mut folders)?;
-    for (index, entry) in entries.iter().enumerate() {
-        let end = entry_offsets[index] + entry.size;
+    let files = parse_files(&mut reader, file_count, &folders, limits)?;
+    walk_blocks(cab, reader.pos, reserves.data, &mut folders)?;
+    for (entry, &start) in files.entries.iter().zip(&files.entry_offsets) {
+        let end = start + entry.size;
         let available = folders[entry.folder].uncompressed_len;
         if end > available {
             return Err(CabError::Entry {
                 name: entry.name.clone(),
                 problem: format!(
-                    "occupies bytes {}..{end} of folder {}, whose data blocks hold only {available} bytes",
-                    entry_offsets[index], entry.folder
+                    "occupies bytes {start}..{end} of folder {}, whose data blocks hold only {available} bytes",
+                    entry.folder
                 ),
             });
         }
     }
-    Ok(Tables {
-        entries,
-        entry_offsets,
-        by_name,
-        folders,
-    })
+    Ok(Tables { files, folders })
 }
 
 fn parse_folder(reader: &mut Reader<'_>, reserve: usize) -> Result<Folder, CabError> {

@@ -83,7 +83,4 @@ pub enum CabError {
     /// [`crate::write_cabinet`] was given no files; a cabinet needs at least one.
     #[error("a cabinet needs at least one file")]
     NoFiles,
-    /// The cabinet writer failed.
-    #[error("writing the cabinet failed: {0}")]
-    Io(#[from] std::io::Error),
 }

@@ -1,6 +1,8 @@
 //! Entry-name checks: a name taken from a cabinet must stay inside the folder it
 //! is extracted to, on Windows and on Linux alike.
 
+use hotfix_model::NameProblem;
+
 /// Why a cabinet entry name was refused by [`check_name`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NameError {
@@ -39,14 +41,6 @@ pub enum NameError {
 /// The longest name a cabinet can hold: the format reserves 256 bytes
 /// including the terminating NUL.
 pub const MAX_NAME_BYTES: usize = 255;
-
-/// DOS device names, matched against the part of a component before its first
-/// dot, ignoring case and trailing spaces.
-const DEVICE_NAMES: &[&str] = &[
-    "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "CLOCK$", "COM1", "COM2", "COM3", "COM4",
-    "COM5", "COM6", "COM7", "COM8", "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7",
-    "LPT8", "LPT9",
-];
 
 /// Checks that `name` is a safe relative path and returns it with `\`
 /// separators (`/` is accepted on input).
@@ -94,30 +88,12 @@ fn check_component(component: &str) -> Result<(), NameError> {
     if component.is_empty() {
         return Err(NameError::Empty);
     }
-    if component == ".." {
-        return Err(NameError::DotDot);
-    }
-    if let Some(bad) = component
-        .chars()
-        .find(|&c| c.is_control() || matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*'))
-    {
-        return Err(NameError::BadChar(bad));
-    }
-    if component.ends_with('.') || component.ends_with(' ') {
-        return Err(NameError::TrailingDotOrSpace);
-    }
-    let stem = component
-        .split('.')
-        .next()
-        .unwrap_or(component)
-        .trim_end_matches(' ');
-    if DEVICE_NAMES
-        .iter()
-        .any(|device| device.eq_ignore_ascii_case(stem))
-    {
-        return Err(NameError::DeviceName(component.to_string()));
-    }
-    Ok(())
+    hotfix_model::check_component(component).map_err(|p| match p {
+        NameProblem::DotDot => NameError::DotDot,
+        NameProblem::BadChar(c) => NameError::BadChar(c),
+        NameProblem::TrailingDotOrSpace => NameError::TrailingDotOrSpace,
+        NameProblem::DeviceName => NameError::DeviceName(component.to_string()),
+    })
 }
 
 /// The key under which names collide on a case-insensitive file system.

@@ -10,7 +10,9 @@
 
 use std::collections::HashSet;
 
-use crate::cabinet::MAX_BLOCK_LEN;
+use crate::cabinet::{
+    ATTR_NAME_IS_UTF8, FILE_ENTRY_LEN, FOLDER_ENTRY_LEN, HEADER_LEN, MAX_BLOCK_LEN,
+};
 use crate::folder::block_checksum;
 use crate::name::fold_case;
 use crate::{CabError, CabInput, Compression, check_name};
@@ -24,7 +26,6 @@ const MAX_FILE_LEN: u64 = 0xFFFF * MAX_BLOCK_LEN as u64;
 /// DOS date 2007-01-01 (years since 1980 << 9 | month << 5 | day); time 00:00.
 const FIXED_DOS_DATE: u16 = (27 << 9) | (1 << 5) | 1;
 const ATTR_ARCHIVE: u16 = 0x20;
-const ATTR_NAME_IS_UTF8: u16 = 0x80;
 const MSZIP_LEVEL: u8 = 9;
 
 /// Writes `files` into a single cabinet, in the given order.
@@ -51,60 +52,65 @@ pub fn write_cabinet(
     let names = checked_names(files)?;
     let folders = group_into_folders(files);
 
-    let file_table_len: usize = names.iter().map(|name| 16 + name.len() + 1).sum();
-    let files_offset = 36 + 8 * folders.len();
-    let mut data = Vec::new();
-    let mut folder_table = Vec::with_capacity(8 * folders.len());
+    let file_table_len: usize = names
+        .iter()
+        .map(|name| FILE_ENTRY_LEN + name.len() + 1)
+        .sum();
+    let files_offset = HEADER_LEN + FOLDER_ENTRY_LEN * folders.len();
     let data_start = files_offset + file_table_len;
+    let method: u16 = match compression {
+        Compression::None => 0,
+        Compression::MsZip => 1,
+    };
+    // The data blocks go straight into the output after room for the headers,
+    // which are filled in once the blocks' offsets and counts are known.
+    let mut cabinet = vec![0u8; data_start];
+    let mut folder_table = Vec::with_capacity(FOLDER_ENTRY_LEN * folders.len());
     for folder in &folders {
-        let first_block = data_start + data.len();
-        let block_count = write_blocks(&files[folder.clone()], compression, &mut data);
+        let first_block = cabinet.len();
+        let block_count = write_blocks(&files[folder.clone()], compression, &mut cabinet);
         folder_table
             .extend_from_slice(&u32_field("folder data offset", first_block)?.to_le_bytes());
         folder_table.extend_from_slice(&(block_count as u16).to_le_bytes());
-        let method: u16 = match compression {
-            Compression::None => 0,
-            Compression::MsZip => 1,
-        };
         folder_table.extend_from_slice(&method.to_le_bytes());
     }
-    let total = u32_field("cabinet size", data_start + data.len())?;
+    let total = u32_field("cabinet size", cabinet.len())?;
 
-    let mut out = Vec::with_capacity(data_start + data.len());
-    out.extend_from_slice(b"MSCF");
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out.extend_from_slice(&total.to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out.extend_from_slice(&(files_offset as u32).to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out.extend_from_slice(&[3, 1]); // version 1.3
-    out.extend_from_slice(&(folders.len() as u16).to_le_bytes());
-    out.extend_from_slice(&(files.len() as u16).to_le_bytes());
-    out.extend_from_slice(&[0; 6]); // flags, set ID, index in set
-    out.extend_from_slice(&folder_table);
+    let mut headers = Vec::with_capacity(data_start);
+    headers.extend_from_slice(b"MSCF");
+    headers.extend_from_slice(&0u32.to_le_bytes());
+    headers.extend_from_slice(&total.to_le_bytes());
+    headers.extend_from_slice(&0u32.to_le_bytes());
+    headers.extend_from_slice(&(files_offset as u32).to_le_bytes());
+    headers.extend_from_slice(&0u32.to_le_bytes());
+    headers.extend_from_slice(&[3, 1]); // version 1.3
+    headers.extend_from_slice(&(folders.len() as u16).to_le_bytes());
+    headers.extend_from_slice(&(files.len() as u16).to_le_bytes());
+    headers.extend_from_slice(&[0; 6]); // flags, set ID, index in set
+    headers.extend_from_slice(&folder_table);
     for (folder_index, folder) in folders.iter().enumerate() {
         let mut offset_in_folder = 0u32;
         for index in folder.clone() {
             let len = files[index].data.len() as u32;
-            out.extend_from_slice(&len.to_le_bytes());
-            out.extend_from_slice(&offset_in_folder.to_le_bytes());
-            out.extend_from_slice(&(folder_index as u16).to_le_bytes());
-            out.extend_from_slice(&FIXED_DOS_DATE.to_le_bytes());
-            out.extend_from_slice(&0u16.to_le_bytes());
+            headers.extend_from_slice(&len.to_le_bytes());
+            headers.extend_from_slice(&offset_in_folder.to_le_bytes());
+            headers.extend_from_slice(&(folder_index as u16).to_le_bytes());
+            headers.extend_from_slice(&FIXED_DOS_DATE.to_le_bytes());
+            headers.extend_from_slice(&0u16.to_le_bytes());
             let utf8 = if names[index].is_ascii() {
                 0
             } else {
                 ATTR_NAME_IS_UTF8
             };
-            out.extend_from_slice(&(ATTR_ARCHIVE | utf8).to_le_bytes());
-            out.extend_from_slice(names[index].as_bytes());
-            out.push(0);
+            headers.extend_from_slice(&(ATTR_ARCHIVE | utf8).to_le_bytes());
+            headers.extend_from_slice(names[index].as_bytes());
+            headers.push(0);
             // A folder holds at most 16 MiB plus one file below 2 GiB.
             offset_in_folder += len;
         }
     }
-    out.extend_from_slice(&data);
-    Ok(out)
+    cabinet[..data_start].copy_from_slice(&headers);
+    Ok(cabinet)
 }
 
 fn limit(what: String, value: u64, limit: u64) -> CabError {
@@ -183,27 +189,34 @@ fn write_blocks(files: &[CabInput<'_>], compression: Compression, out: &mut Vec<
 }
 
 fn write_block(chunk: &[u8], compression: Compression, out: &mut Vec<u8>) {
+    let mszip;
     let payload = match compression {
-        Compression::None => chunk.to_vec(),
+        Compression::None => chunk,
         Compression::MsZip => {
-            let mut payload = b"CK".to_vec();
-            let deflated = miniz_oxide::deflate::compress_to_vec(chunk, MSZIP_LEVEL);
-            if deflated.len() <= chunk.len() + 5 {
-                payload.extend_from_slice(&deflated);
-            } else {
-                // Incompressible: one final stored deflate block.
-                let len = chunk.len() as u16;
-                payload.push(1);
-                payload.extend_from_slice(&len.to_le_bytes());
-                payload.extend_from_slice(&(!len).to_le_bytes());
-                payload.extend_from_slice(chunk);
-            }
-            payload
+            mszip = mszip_payload(chunk);
+            &mszip
         }
     };
-    let checksum = block_checksum(&payload, payload.len(), chunk.len());
+    let checksum = block_checksum(payload, payload.len(), chunk.len());
     out.extend_from_slice(&checksum.to_le_bytes());
     out.extend_from_slice(&(payload.len() as u16).to_le_bytes());
     out.extend_from_slice(&(chunk.len() as u16).to_le_bytes());
-    out.extend_from_slice(&payload);
+    out.extend_from_slice(payload);
+}
+
+/// `CK` and one complete deflate stream holding `chunk`.
+fn mszip_payload(chunk: &[u8]) -> Vec<u8> {
+    let mut payload = b"CK".to_vec();
+    let deflated = miniz_oxide::deflate::compress_to_vec(chunk, MSZIP_LEVEL);
+    if deflated.len() <= chunk.len() + 5 {
+        payload.extend_from_slice(&deflated);
+    } else {
+        // Incompressible: one final stored deflate block.
+        let len = chunk.len() as u16;
+        payload.push(1);
+        payload.extend_from_slice(&len.to_le_bytes());
+        payload.extend_from_slice(&(!len).to_le_bytes());
+        payload.extend_from_slice(chunk);
+    }
+    payload
 }

@@ -6,38 +6,18 @@ mod common;
 
 use std::path::Path;
 
-use common::{assert_success, have_tool, random_bytes, run, text_bytes};
-use hotfix_cab::{CabInput, Compression, find_cabinet, write_cabinet};
-
-fn files() -> Vec<(String, Vec<u8>)> {
-    let mut files = vec![
-        ("empty.txt".to_string(), Vec::new()),
-        ("one.bin".to_string(), vec![1]),
-        ("update\\update.inf".to_string(), text_bytes(100_000)),
-        ("random.bin".to_string(), random_bytes(3 << 20, 11)),
-    ];
-    for i in 0..40 {
-        files.push((
-            format!("SP2QFE\\d{}\\f{i}.dll", i % 5),
-            random_bytes(700 + i * 301, i as u64),
-        ));
-    }
-    files
-}
+use common::{assert_success, have_tool, inputs, random_bytes, run, sample_files, text_bytes};
+use hotfix_cab::{Compression, find_cabinet, write_cabinet};
 
 fn write(dir: &Path, name: &str, compression: Compression, files: &[(String, Vec<u8>)]) -> Vec<u8> {
-    let inputs: Vec<CabInput<'_>> = files
-        .iter()
-        .map(|(name, data)| CabInput { name, data })
-        .collect();
-    let bytes = write_cabinet(&inputs, compression).unwrap();
+    let bytes = write_cabinet(&inputs(files), compression).unwrap();
     std::fs::write(dir.join(name), &bytes).unwrap();
     bytes
 }
 
 fn check_with_all_tools(compression: Compression, cab_name: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let files = files();
+    let files = sample_files();
     write(dir.path(), cab_name, compression, &files);
     if have_tool("cabextract") {
         assert_success(

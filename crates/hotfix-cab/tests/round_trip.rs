@@ -3,33 +3,10 @@
 
 mod common;
 
-use common::{random_bytes, text_bytes};
+use common::{inputs, random_bytes, sample_files, text_bytes};
 use hotfix_cab::{
     CabError, CabInput, Cabinet, Compression, Limits, Method, NameError, write_cabinet,
 };
-
-/// Name and contents of the test set: empty, 1 byte, 100 KB compressible,
-/// 3 MB random and 40 files in nested folders.
-pub fn sample_files() -> Vec<(String, Vec<u8>)> {
-    let mut files = vec![
-        ("empty.txt".to_string(), Vec::new()),
-        ("one.bin".to_string(), vec![0x5a]),
-        ("text\\compressible.txt".to_string(), text_bytes(100_000)),
-        ("random.bin".to_string(), random_bytes(3 << 20, 7)),
-    ];
-    for i in 0..40 {
-        let name = format!("SP2QFE\\dir{}\\sub{}\\file{i:02}.dll", i % 4, i % 3);
-        files.push((name, random_bytes(1000 + i * 517, i as u64 + 100)));
-    }
-    files
-}
-
-fn inputs(files: &[(String, Vec<u8>)]) -> Vec<CabInput<'_>> {
-    files
-        .iter()
-        .map(|(name, data)| CabInput { name, data })
-        .collect()
-}
 
 fn round_trip(compression: Compression) {
     let files = sample_files();

@@ -29,6 +29,14 @@ const OE: &str = "%ProgramFiles%\\Outlook Express";
 const WMP: &str = "%ProgramFiles%\\Windows Media Player";
 const SYSTEM: &str = "%ProgramFiles%\\Common Files\\System";
 const FPSE: &str = "%ProgramFiles%\\Common Files\\Microsoft Shared\\web server extensions\\50";
+const FPSE_ISAPI: &str =
+    "%ProgramFiles%\\Common Files\\Microsoft Shared\\web server extensions\\50\\isapi";
+const TEXTCONV: &str = "%ProgramFiles%\\Common Files\\Microsoft Shared\\TextConv";
+const ADO: &str = "%ProgramFiles%\\Common Files\\System\\ado";
+const MSADC: &str = "%ProgramFiles%\\Common Files\\System\\msadc";
+const OLE_DB: &str = "%ProgramFiles%\\Common Files\\System\\Ole DB";
+const INETSRV: &str = "system32\\inetsrv";
+const NET_1_1: &str = "Microsoft.NET\\Framework\\v1.1.4322";
 
 /// Directory (relative to `%windir%`, or a `%ProgramFiles%` path) of files
 /// known by name, lower case.
@@ -74,56 +82,29 @@ const BY_NAME: &[(&str, &str)] = &[
     ("msgsc.dll", "%ProgramFiles%\\Messenger"),
     ("wordpad.exe", "%ProgramFiles%\\Windows NT\\Accessories"),
     ("hypertrm.dll", "%ProgramFiles%\\Windows NT"),
-    (
-        "mswrd6.wpc",
-        "%ProgramFiles%\\Common Files\\Microsoft Shared\\TextConv",
-    ),
-    (
-        "mswrd632.wpc",
-        "%ProgramFiles%\\Common Files\\Microsoft Shared\\TextConv",
-    ),
-    (
-        "mswrd8.wpc",
-        "%ProgramFiles%\\Common Files\\Microsoft Shared\\TextConv",
-    ),
+    ("mswrd6.wpc", TEXTCONV),
+    ("mswrd632.wpc", TEXTCONV),
+    ("mswrd8.wpc", TEXTCONV),
     (
         "vgx.dll",
         "%ProgramFiles%\\Common Files\\Microsoft Shared\\VGX",
     ),
     // MDAC
-    ("msado15.dll", "%ProgramFiles%\\Common Files\\System\\ado"),
-    ("msadomd.dll", "%ProgramFiles%\\Common Files\\System\\ado"),
-    ("msadox.dll", "%ProgramFiles%\\Common Files\\System\\ado"),
-    ("msadrh15.dll", "%ProgramFiles%\\Common Files\\System\\ado"),
-    ("msjro.dll", "%ProgramFiles%\\Common Files\\System\\ado"),
-    ("msadce.dll", "%ProgramFiles%\\Common Files\\System\\msadc"),
-    ("msadco.dll", "%ProgramFiles%\\Common Files\\System\\msadc"),
-    ("msadcs.dll", "%ProgramFiles%\\Common Files\\System\\msadc"),
-    ("msadds.dll", "%ProgramFiles%\\Common Files\\System\\msadc"),
-    (
-        "msdaprst.dll",
-        "%ProgramFiles%\\Common Files\\System\\msadc",
-    ),
-    (
-        "msdaora.dll",
-        "%ProgramFiles%\\Common Files\\System\\Ole DB",
-    ),
-    (
-        "msdasql.dll",
-        "%ProgramFiles%\\Common Files\\System\\Ole DB",
-    ),
-    (
-        "oledb32.dll",
-        "%ProgramFiles%\\Common Files\\System\\Ole DB",
-    ),
-    (
-        "sqloledb.dll",
-        "%ProgramFiles%\\Common Files\\System\\Ole DB",
-    ),
-    (
-        "sqlxmlx.dll",
-        "%ProgramFiles%\\Common Files\\System\\Ole DB",
-    ),
+    ("msado15.dll", ADO),
+    ("msadomd.dll", ADO),
+    ("msadox.dll", ADO),
+    ("msadrh15.dll", ADO),
+    ("msjro.dll", ADO),
+    ("msadce.dll", MSADC),
+    ("msadco.dll", MSADC),
+    ("msadcs.dll", MSADC),
+    ("msadds.dll", MSADC),
+    ("msdaprst.dll", MSADC),
+    ("msdaora.dll", OLE_DB),
+    ("msdasql.dll", OLE_DB),
+    ("oledb32.dll", OLE_DB),
+    ("sqloledb.dll", OLE_DB),
+    ("sqlxmlx.dll", OLE_DB),
     // FrontPage 2002 Server Extensions
     (
         "admin.dll",
@@ -133,10 +114,7 @@ const BY_NAME: &[(&str, &str)] = &[
         "author.dll",
         "%ProgramFiles%\\Common Files\\Microsoft Shared\\web server extensions\\50\\isapi\\_vti_aut",
     ),
-    (
-        "shtml.dll",
-        "%ProgramFiles%\\Common Files\\Microsoft Shared\\web server extensions\\50\\isapi",
-    ),
+    ("shtml.dll", FPSE_ISAPI),
     ("cfgwiz.exe", FPSE),
     ("fpcount.exe", FPSE),
     ("owsadm.exe", FPSE),
@@ -149,15 +127,15 @@ const BY_NAME: &[(&str, &str)] = &[
     ("fpexedll.dll", FPSE),
     ("fpmmc.dll", FPSE),
     // IIS
-    ("asp.dll", "system32\\inetsrv"),
-    ("asp.hp.dll", "system32\\inetsrv"),
-    ("httpext.dll", "system32\\inetsrv"),
-    ("infocomm.dll", "system32\\inetsrv"),
-    ("w3svc.dll", "system32\\inetsrv"),
-    ("adsiis.dll", "system32\\inetsrv"),
-    ("smtpsvc.dll", "system32\\inetsrv"),
-    ("nntpsvc.dll", "system32\\inetsrv"),
-    ("nntpfs.dll", "system32\\inetsrv"),
+    ("asp.dll", INETSRV),
+    ("asp.hp.dll", INETSRV),
+    ("httpext.dll", INETSRV),
+    ("infocomm.dll", INETSRV),
+    ("w3svc.dll", INETSRV),
+    ("adsiis.dll", INETSRV),
+    ("smtpsvc.dll", INETSRV),
+    ("nntpsvc.dll", INETSRV),
+    ("nntpfs.dll", INETSRV),
     // compatibility shims, Help Center, ADAM, Media Services
     ("aclayers.dll", "AppPatch"),
     ("acgenral.dll", "AppPatch"),
@@ -168,20 +146,11 @@ const BY_NAME: &[(&str, &str)] = &[
     ("adamdsa.dll", "ADAM"),
     ("wmsserver.dll", "system32\\windows media\\server"),
     // .NET 1.1 files without a version of their own, or with a foreign one
-    ("netfxupdate.exe", "Microsoft.NET\\Framework\\v1.1.4322"),
-    ("installsqlstate.sql", "Microsoft.NET\\Framework\\v1.1.4322"),
-    (
-        "installpersistsqlstate.sql",
-        "Microsoft.NET\\Framework\\v1.1.4322",
-    ),
-    (
-        "installsqlstatetemplate.sql",
-        "Microsoft.NET\\Framework\\v1.1.4322",
-    ),
-    (
-        "uninstallsqlstatetemplate.sql",
-        "Microsoft.NET\\Framework\\v1.1.4322",
-    ),
+    ("netfxupdate.exe", NET_1_1),
+    ("installsqlstate.sql", NET_1_1),
+    ("installpersistsqlstate.sql", NET_1_1),
+    ("installsqlstatetemplate.sql", NET_1_1),
+    ("uninstallsqlstatetemplate.sql", NET_1_1),
     (
         "smartnav.js",
         "Microsoft.NET\\Framework\\v1.1.4322\\ASP.NETClientFiles",
@@ -209,7 +178,7 @@ const BY_EXTENSION: &[(&str, &str)] = &[
 /// .NET Framework builds: (major, minor, build) and folder.
 const FRAMEWORKS: &[((u16, u16, u16), &str)] = &[
     ((1, 0, 3705), "Microsoft.NET\\Framework\\v1.0.3705"),
-    ((1, 1, 4322), "Microsoft.NET\\Framework\\v1.1.4322"),
+    ((1, 1, 4322), NET_1_1),
     ((2, 0, 50727), "Microsoft.NET\\Framework\\v2.0.50727"),
 ];
 

@@ -183,8 +183,11 @@ fn subfolder(rest: &str) -> Result<Option<String>, String> {
 
 /// A file or folder name that is safe to join into a path.
 fn check_component(s: &str, what: &str) -> Result<(), String> {
-    let bad_char = |c: char| c.is_control() || "\\/:*?\"<>|".contains(c);
-    if s.is_empty() || s.len() > MAX_NAME || s == "." || s == ".." || s.contains(bad_char) {
+    if s.is_empty()
+        || s.len() > MAX_NAME
+        || s.contains(['\\', '/'])
+        || hotfix_model::check_component(s).is_err()
+    {
         return Err(format!("invalid {what} {s:?}"));
     }
     Ok(())

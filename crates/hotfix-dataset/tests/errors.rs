@@ -28,49 +28,21 @@ fn row_error(json: &str) -> (usize, String) {
 
 #[test]
 fn rows_that_would_escape_or_lie_are_rejected() {
-    let (r, m) = row_error(&entry(&row(r#""..""#, "null", "null", "null", "null")));
-    assert_eq!(r, 1);
-    assert!(m.contains("file name"), "{m}");
-    let (_, m) = row_error(&entry(&row(
-        r#""a\\b.dll""#,
-        "null",
-        "null",
-        "null",
-        "null",
-    )));
-    assert!(m.contains("file name"), "{m}");
-    let (_, m) = row_error(&entry(&row(
-        r#""b.dll""#,
-        "null",
-        "null",
-        r#""SP2QFE\\..\\x""#,
-        "null",
-    )));
-    assert!(m.contains("subfolder"), "{m}");
-    let (_, m) = row_error(&entry(&row(
-        r#""b.dll""#,
-        r#""5.1.x.1""#,
-        "null",
-        "null",
-        "null",
-    )));
-    assert!(m.contains("file version"), "{m}");
-    let (_, m) = row_error(&entry(&row(
-        r#""b.dll""#,
-        "null",
-        r#""SP9XYZ""#,
-        "null",
-        "null",
-    )));
-    assert!(m.contains("branch"), "{m}");
-    let (_, m) = row_error(&entry(&row(
-        r#""b.dll""#,
-        "null",
-        r#""SP2GDR""#,
-        "null",
-        r#""SP1""#,
-    )));
-    assert!(m.contains("contradicts"), "{m}");
+    // (name, version, branch, folder, sp_requirement) as JSON, and a word the
+    // message must contain; N is JSON null.
+    const N: &str = "null";
+    for (name, version, branch, folder, sp, want) in [
+        (r#""..""#, N, N, N, N, "file name"),
+        (r#""a\\b.dll""#, N, N, N, N, "file name"),
+        (r#""b.dll""#, N, N, r#""SP2QFE\\..\\x""#, N, "subfolder"),
+        (r#""b.dll""#, r#""5.1.x.1""#, N, N, N, "file version"),
+        (r#""b.dll""#, N, r#""SP9XYZ""#, N, N, "branch"),
+        (r#""b.dll""#, N, r#""SP2GDR""#, N, r#""SP1""#, "contradicts"),
+    ] {
+        let (r, m) = row_error(&entry(&row(name, version, branch, folder, sp)));
+        assert_eq!(r, 1, "{m}");
+        assert!(m.contains(want), "{m}");
+    }
 }
 
 #[test]

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use hotfix_pending::{ChainEntry, PendingQueue, qchain_log};
-use hotfix_txn::RelPath;
 use serde::Serialize;
 
 use crate::EngineError;
@@ -25,74 +24,76 @@ pub struct ChainReport {
     pub log: String,
 }
 
-fn facts_of(view: &View<'_>, nt: &str) -> Result<Option<(RelPath, Facts)>, EngineError> {
-    let Ok(rel) = view
-        .image()
-        .resolve(view.fs(), nt.trim_start_matches(['!', '@']))
-    else {
+fn facts_of(view: &View<'_>, nt: &str) -> Result<Option<Facts>, EngineError> {
+    let Ok(rel) = view.image().resolve(view.fs(), nt) else {
         return Ok(None);
     };
-    Ok(view.read(&rel)?.map(|b| (rel, Facts::of(&b))))
+    Ok(view.read(&rel)?.map(|b| Facts::of(&b)))
 }
 
-fn entries(view: &View<'_>, q: &PendingQueue) -> Result<Vec<ChainEntry>, EngineError> {
-    let mut out = Vec::new();
-    for op in &q.ops {
-        let src = facts_of(view, &op.source)?;
-        let dst = match &op.target {
-            Some(t) => facts_of(view, t)?,
-            None => None,
-        };
-        out.push(ChainEntry {
-            source: op.source.clone(),
-            source_version: src.and_then(|(_, f)| f.rank.version.map(|v| v.to_string())),
-            target: op.target.clone().unwrap_or_default(),
-            target_version: dst.and_then(|(_, f)| f.rank.version.map(|v| v.to_string())),
-        });
-    }
-    Ok(out)
+/// One queued operation with what its source and target hold now.
+struct Seen {
+    entry: ChainEntry,
+    source: Option<Facts>,
+    target: Option<Facts>,
+}
+
+fn version(f: &Option<Facts>) -> Option<String> {
+    f.as_ref()
+        .and_then(|f| f.rank.version.map(|v| v.to_string()))
 }
 
 /// Rewrites the queue in `view`/`reg`; returns the before and after entries.
+/// Every file is read and ranked once.
 pub(crate) fn chain_queue(
     view: &mut View<'_>,
     reg: &mut Registry,
 ) -> Result<(Vec<ChainEntry>, Vec<ChainEntry>), EngineError> {
     let queue = reg.queue();
-    let before = entries(view, &queue)?;
+    let mut seen = Vec::with_capacity(queue.ops.len());
+    for op in &queue.ops {
+        let source = facts_of(view, &op.source)?;
+        let target = match &op.target {
+            Some(t) => facts_of(view, t)?,
+            None => None,
+        };
+        seen.push(Seen {
+            entry: ChainEntry {
+                source: op.source.clone(),
+                source_version: version(&source),
+                target: op.target.clone().unwrap_or_default(),
+                target_version: version(&target),
+            },
+            source,
+            target,
+        });
+    }
     // The winning entry per target: highest rank among the queued sources.
-    let mut best: HashMap<String, (usize, Rank)> = HashMap::new();
-    for (i, op) in queue.ops.iter().enumerate() {
-        let Some(t) = &op.target else { continue };
-        let Some((_, f)) = facts_of(view, &op.source)? else {
+    let mut best: HashMap<String, (usize, &Rank)> = HashMap::new();
+    for (i, (op, s)) in queue.ops.iter().zip(&seen).enumerate() {
+        let (Some(t), Some(f)) = (&op.target, &s.source) else {
             continue;
         };
-        let key = t.trim_start_matches(['!', '@']).to_lowercase();
-        match best.get(&key) {
-            Some((_, r)) if *r >= f.rank => {}
-            _ => {
-                best.insert(key, (i, f.rank));
-            }
+        let key = t.to_lowercase();
+        if best.get(&key).is_none_or(|(_, r)| **r < f.rank) {
+            best.insert(key, (i, &f.rank));
         }
     }
     let mut kept = PendingQueue::default();
-    for (i, op) in queue.ops.iter().enumerate() {
+    let mut after = Vec::new();
+    for (i, (op, s)) in queue.ops.iter().zip(&seen).enumerate() {
         let keep = match &op.target {
             None => !kept.ops.contains(op),
-            Some(t) => {
-                let key = t.trim_start_matches(['!', '@']).to_lowercase();
-                match best.get(&key) {
-                    Some((winner, rank)) if *winner == i => {
-                        // Drop it too when the file on disk is already newer.
-                        !matches!(facts_of(view, t)?,
-                            Some((_, disk)) if disk.rank.version.is_some() && disk.rank >= *rank)
-                    }
-                    _ => false,
-                }
-            }
+            Some(t) => match best.get(&t.to_lowercase()) {
+                // Dropped too when the file on disk is already newer.
+                Some((winner, rank)) if *winner == i => !matches!(&s.target,
+                    Some(disk) if disk.rank.version.is_some() && disk.rank >= **rank),
+                _ => false,
+            },
         };
         if keep {
             kept.ops.push(op.clone());
+            after.push(s.entry.clone());
         } else if op.target.is_some()
             && let Ok(src) = view.image().resolve(view.fs(), &op.source)
         {
@@ -102,7 +103,7 @@ pub(crate) fn chain_queue(
     if kept != queue {
         reg.set_queue(&kept)?;
     }
-    let after = entries(view, &kept)?;
+    let before = seen.into_iter().map(|s| s.entry).collect();
     Ok((before, after))
 }
 

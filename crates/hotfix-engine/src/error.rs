@@ -73,14 +73,6 @@ impl Outcome {
             Self::RestartRequired => 3010,
         }
     }
-    /// The more demanding of two outcomes.
-    pub fn max(self, other: Self) -> Self {
-        if self == Self::RestartRequired || other == Self::RestartRequired {
-            Self::RestartRequired
-        } else {
-            Self::Success
-        }
-    }
 }
 
 /// The code every failure is masked to (ERROR_INSTALL_FAILURE, 0x643).

@@ -25,7 +25,7 @@ pub use chain::{ChainReport, chain};
 pub use error::{EngineError, ExtCode, MASKED_FAILURE, Outcome};
 pub use install::{
     FileReport, InstallOptions, InstallReport, PackageReport, XPSP1HFM_DIR, applicability,
-    failure_lines, install,
+    failure_lines, install, staged_name,
 };
 pub use log::InstallerLog;
 pub use rank::{Facts, Rank};

@@ -29,10 +29,27 @@ pub struct Facts {
     pub version_string: Option<String>,
 }
 
+/// The version and build-tag rank of `bytes`, for checks that compare
+/// versions only and need no digest (verify, conditions, branching).
+pub fn version_and_tag(bytes: &[u8]) -> (Option<FileVersion>, TagRank) {
+    match hotfix_pe::read_version(bytes) {
+        Ok(info) => (
+            Some(info.file_version),
+            info.build_tag().map_or(TagRank::Unknown, |t| t.rank()),
+        ),
+        Err(_) => (None, TagRank::Unknown),
+    }
+}
+
 impl Facts {
-    /// Reads the version resource of `bytes`.
+    /// Reads the version resource of `bytes` and hashes them.
     pub fn of(bytes: &[u8]) -> Self {
-        let sha256 = sha256_hex(bytes);
+        Self::with_digest(bytes, sha256_hex(bytes))
+    }
+
+    /// Like [`Facts::of`] for bytes whose SHA-256 is already known (a
+    /// package payload file, verified against its manifest at open).
+    pub fn with_digest(bytes: &[u8], sha256: String) -> Self {
         match hotfix_pe::read_version(bytes) {
             Ok(info) => Self {
                 rank: Rank {

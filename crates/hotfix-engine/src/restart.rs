@@ -37,8 +37,7 @@ pub fn restart(session: &Session<'_>, command_line: &str) -> Result<RestartRepor
     let queue = reg.queue();
     let mut steps = Vec::new();
     for op in &queue.ops {
-        let source = op.source.trim_start_matches('@');
-        let resolved = image.resolve(session.fs, source);
+        let resolved = image.resolve(session.fs, &op.source);
         let result = match (resolved, &op.target) {
             (Err(e), _) => format!("skipped: {e}"),
             (Ok(src), None) => {
@@ -49,31 +48,25 @@ pub fn restart(session: &Session<'_>, command_line: &str) -> Result<RestartRepor
                     "nothing to delete".to_owned()
                 }
             }
-            (Ok(src), Some(target)) => {
-                let replace = op.replace || target.starts_with(['!', '@']);
-                match image.resolve(session.fs, target.trim_start_matches(['!', '@'])) {
-                    Err(e) => format!("skipped: {e}"),
-                    Ok(dst) => match view.content(&src) {
-                        None => "skipped: the source is missing".to_owned(),
-                        Some(_) if view.exists(&dst) && !replace => {
-                            "skipped: the target exists and the entry does not allow replacing it"
-                                .to_owned()
-                        }
-                        Some(c) => {
-                            view.put(&dst, c);
-                            view.remove(&src);
-                            "renamed".to_owned()
-                        }
-                    },
-                }
-            }
+            (Ok(src), Some(target)) => match image.resolve(session.fs, target) {
+                Err(e) => format!("skipped: {e}"),
+                Ok(dst) => match view.content(&src) {
+                    None => "skipped: the source is missing".to_owned(),
+                    Some(_) if view.exists(&dst) && !op.replace => {
+                        "skipped: the target exists and the entry does not allow replacing it"
+                            .to_owned()
+                    }
+                    Some(c) => {
+                        view.put(&dst, c);
+                        view.remove(&src);
+                        "renamed".to_owned()
+                    }
+                },
+            },
         };
         steps.push(RestartStep {
             source: display_path(&op.source).to_owned(),
-            target: op
-                .target
-                .as_deref()
-                .map(|t| display_path(t.trim_start_matches(['!', '@'])).to_owned()),
+            target: op.target.as_deref().map(|t| display_path(t).to_owned()),
             result,
         });
     }

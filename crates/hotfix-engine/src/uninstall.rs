@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::EngineError;
 use crate::install::{FootprintKeys, join};
-use crate::rank::{Facts, Rank, tag_from_number};
+use crate::rank::{Rank, tag_from_number, version_and_tag};
 use crate::record::{
     BaselineEntry, FileRecord, InstallRecord, load_baseline, load_records, save_baseline,
 };
@@ -157,14 +157,12 @@ pub fn uninstall(
             .map(|f| f.sha256.as_str())
             .collect();
         // Queued copies of the removed hotfixes go too.
-        let nt = image.nt_path(&rel).to_lowercase();
+        let nt = image.nt_path(&rel);
         let mut queued_ours = false;
         queue.ops.retain(|op| {
-            let hit = op
-                .target
-                .as_deref()
-                .is_some_and(|t| t.trim_start_matches(['!', '@']).to_lowercase() == nt);
-            if hit && let Ok(src) = image.resolve(session.fs, &op.source) {
+            if op.targets(&nt)
+                && let Ok(src) = image.resolve(session.fs, &op.source)
+            {
                 let ours_src = view
                     .read(&src)
                     .ok()
@@ -188,7 +186,7 @@ pub fn uninstall(
         }
         let from = cur
             .as_ref()
-            .and_then(|b| Facts::of(b).rank.version.map(|v| v.to_string()));
+            .and_then(|b| version_and_tag(b).0.map(|v| v.to_string()));
         let (to, required_by) = match &best {
             Some((r, who)) => (r.version.map(|v| v.to_string()), who.clone()),
             None => (None, "none".to_owned()),
@@ -243,7 +241,7 @@ pub fn uninstall(
         {
             remove_tree(&mut view, &dir);
         }
-        let mig = join(&join(image.windir(), "$hf_mig$"), &rec.kb);
+        let mig = join(&join(image.windir(), crate::install::HF_MIG_DIR), &rec.kb);
         remove_tree(&mut view, &mig);
         if let Some(dir) = rec
             .dual_mode

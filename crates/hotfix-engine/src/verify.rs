@@ -15,7 +15,7 @@ use hotfix_txn::RelPath;
 use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
-use crate::rank::Facts;
+use crate::rank::version_and_tag;
 use crate::record::{InstallRecord, load_records};
 use crate::registry::{HiveName, Registry};
 use crate::session::Session;
@@ -139,7 +139,7 @@ fn check(
                 problems.push(format!("{win} is missing; reinstall {}", rec.kb));
             }
             Some(bytes) => {
-                let have = Facts::of(&bytes).rank.version;
+                let have = version_and_tag(&bytes).0;
                 if let (Some(w), Some(h)) = (want, have) {
                     if h < w {
                         status = Status::Reinstall;
@@ -180,7 +180,7 @@ fn check_registry_only(
             continue;
         };
         let want: Option<FileVersion> = s("Version").parse().ok();
-        let have = view.read(&rel)?.and_then(|b| Facts::of(&b).rank.version);
+        let have = view.read(&rel)?.and_then(|b| version_and_tag(&b).0);
         match (want, have) {
             (Some(w), Some(h)) if h < w => problems.push(format!(
                 "{win} is {h}, older than {w} installed by the hotfix; reinstall {kb}"
@@ -246,7 +246,7 @@ pub fn verify(session: &Session<'_>) -> Result<VerifyReport, EngineError> {
         .ops
         .iter()
         .filter_map(|op| op.target.as_deref())
-        .map(|t| t.trim_start_matches(['!', '@']).to_lowercase())
+        .map(str::to_lowercase)
         .collect();
     let mut hotfixes = Vec::new();
     let mut superseded_by = Vec::new();

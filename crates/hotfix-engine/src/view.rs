@@ -3,9 +3,9 @@
 //! batch sees the first one's files and queue exactly as a second run would.
 //! [`View::commit`] turns the difference into one transaction.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use hotfix_fs::Fs;
 use hotfix_image::Image;
@@ -28,7 +28,7 @@ pub struct View<'a> {
     fs: &'a dyn Fs,
     image: &'a Image,
     changes: BTreeMap<String, (RelPath, Option<Content>)>,
-    cache: Mutex<HashMap<String, Arc<Vec<u8>>>>,
+    cache: RefCell<HashMap<String, Arc<Vec<u8>>>>,
 }
 
 fn key(p: &RelPath) -> String {
@@ -42,7 +42,7 @@ impl<'a> View<'a> {
             fs,
             image,
             changes: BTreeMap::new(),
-            cache: Mutex::new(HashMap::new()),
+            cache: RefCell::new(HashMap::new()),
         }
     }
 
@@ -54,6 +54,11 @@ impl<'a> View<'a> {
     /// The image under the view.
     pub fn image(&self) -> &'a Image {
         self.image
+    }
+
+    /// The length of the file at `p` on disk (0 when it cannot be read).
+    fn disk_len(&self, p: &RelPath) -> u64 {
+        self.fs.metadata(&self.image.host(p)).map_or(0, |m| m.len)
     }
 
     fn on_disk(&self, p: &RelPath) -> bool {
@@ -86,7 +91,7 @@ impl<'a> View<'a> {
 
     fn read_disk(&self, p: &RelPath) -> Result<Arc<Vec<u8>>, EngineError> {
         let k = key(p);
-        if let Some(b) = self.cache.lock().map_err(|_| poisoned())?.get(&k) {
+        if let Some(b) = self.cache.borrow().get(&k) {
             return Ok(b.clone());
         }
         let bytes = Arc::new(
@@ -94,10 +99,7 @@ impl<'a> View<'a> {
                 .read(&self.image.host(p))
                 .map_err(|e| EngineError::io("read", self.image.win_path(p), e))?,
         );
-        self.cache
-            .lock()
-            .map_err(|_| poisoned())?
-            .insert(k, bytes.clone());
+        self.cache.borrow_mut().insert(k, bytes.clone());
         Ok(bytes)
     }
 
@@ -181,11 +183,6 @@ impl<'a> View<'a> {
         out.into_values().collect()
     }
 
-    /// Whether anything is planned.
-    pub fn is_changed(&self) -> bool {
-        !self.changes.is_empty()
-    }
-
     /// Writes the planned image: one transaction, after checking that the
     /// filesystem has room for everything it stages.
     pub fn commit(self, title: &str, command: &str) -> Result<Summary, EngineError> {
@@ -234,9 +231,8 @@ impl<'a> View<'a> {
 
         // Count exactly what `plan_txn` stages: shared new bytes are staged
         // once for every target that exists (each `Put` consumes its staged
-        // file) and linked only for new paths.
-        // The journal (and its temporary copy) grows with the operations:
-        // a few hundred bytes each, with paths and digests.
+        // file) and linked only for new paths; the journal and its temporary
+        // copy take a few hundred bytes per operation.
         let mut needed: u64 = 64 * 1024 + 2 * 512 * effective.len() as u64;
         let mut staged = HashSet::new();
         for (p, c) in &effective {
@@ -247,10 +243,7 @@ impl<'a> View<'a> {
                     needed += b.len() as u64;
                 }
                 Some(Content::Disk(src)) if !moved.contains(&key(src)) && exists => {
-                    needed += fs
-                        .metadata(&self.image.host(src))
-                        .map(|m| m.len)
-                        .unwrap_or(0)
+                    needed += self.disk_len(src)
                 }
                 _ => {}
             }
@@ -282,7 +275,6 @@ impl<'a> View<'a> {
         effective: &[(RelPath, Option<Content>)],
         moved: &HashSet<String>,
     ) -> Result<(), EngineError> {
-        let fs = self.fs;
         let mut staged_once: HashMap<*const Vec<u8>, Staged> = HashMap::new();
         for (p, c) in effective {
             let exists = self.on_disk(p);
@@ -290,14 +282,10 @@ impl<'a> View<'a> {
                 None if moved.contains(&key(p)) => {}
                 None => txn.remove(p, None)?,
                 Some(Content::Disk(src)) if moved.contains(&key(src)) => {
-                    let len = fs
-                        .metadata(&self.image.host(src))
-                        .map(|m| m.len)
-                        .unwrap_or(0);
                     let staged = Staged {
                         path: src.clone(),
                         sha256: String::new(),
-                        len,
+                        len: self.disk_len(src),
                     };
                     txn.put(p, &staged, Vec::new())?;
                 }
@@ -329,13 +317,5 @@ impl<'a> View<'a> {
             }
         }
         Ok(())
-    }
-}
-
-fn poisoned() -> EngineError {
-    EngineError::Io {
-        what: "read",
-        path: "file cache".into(),
-        source: io::Error::other("a thread panicked while holding the cache"),
     }
 }

@@ -64,7 +64,7 @@ pub(crate) fn text(len: usize) -> Vec<u8> {
         .collect()
 }
 
-fn cab(files: &[(&str, &[u8])], compression: Compression) -> Result<Vec<u8>, String> {
+pub(crate) fn cab(files: &[(&str, &[u8])], compression: Compression) -> Result<Vec<u8>, String> {
     let inputs: Vec<CabInput<'_>> = files
         .iter()
         .map(|&(name, data)| CabInput { name, data })

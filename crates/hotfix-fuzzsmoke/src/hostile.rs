@@ -4,9 +4,9 @@
 use hotfix_cab::Compression;
 use hotfix_pe::PeKind;
 use hotfix_txn::JournalState;
-use sha2::{Digest, Sha256};
 
-use crate::fixtures::{Fixture, Synth, fixture, journal, pe_spec, sample_hive, text};
+use crate::fixtures::{Fixture, Synth, cab, fixture, journal, pe_spec, sample_hive, text};
+use crate::targets::frame_journal;
 
 pub(crate) fn generate(packages: &[Synth]) -> Result<Vec<Fixture>, String> {
     let mut out = cabs()?;
@@ -49,14 +49,6 @@ fn patch(bytes: &mut [u8], from: &[u8], to: &[u8]) -> Result<(), String> {
         .ok_or_else(|| format!("{:?} not found", String::from_utf8_lossy(from)))?;
     bytes[at..at + to.len()].copy_from_slice(to);
     Ok(())
-}
-
-fn cab(files: &[(&str, &[u8])], compression: Compression) -> Result<Vec<u8>, String> {
-    let inputs: Vec<_> = files
-        .iter()
-        .map(|&(name, data)| hotfix_cab::CabInput { name, data })
-        .collect();
-    hotfix_cab::write_cabinet(&inputs, compression).map_err(|e| e.to_string())
 }
 
 /// Cabinet header fields: file table offset at 16, the first folder at 36
@@ -318,8 +310,7 @@ fn journals() -> Result<Vec<Fixture>, String> {
     // A body with a valid checksum whose path climbs out of the image.
     let body = text.splitn(3, '\n').nth(2).ok_or("journal has no body")?;
     let body = body.replacen("txn/r/0", "../../etc", 1);
-    let sum = hex::encode(Sha256::digest(body.as_bytes()));
-    let escape = format!("HOTFIX-JOURNAL 1\nsha256 {sum}\n{body}");
+    let escape = frame_journal(body.as_bytes());
     Ok(vec![
         fixture("journal", "journal-torn.json", torn),
         fixture(
@@ -327,6 +318,6 @@ fn journals() -> Result<Vec<Fixture>, String> {
             "journal-edited-checksum-stale.json",
             edited.into_bytes(),
         ),
-        fixture("journal", "journal-dotdot-path.json", escape.into_bytes()),
+        fixture("journal", "journal-dotdot-path.json", escape),
     ])
 }

@@ -185,14 +185,19 @@ fn journal(data: &[u8]) {
     // As stored, and as a body behind a matching checksum: random bytes
     // almost never carry a valid SHA-256, which would leave the JSON and
     // path checks behind it unexplored.
-    let sum = hex::encode(Sha256::digest(data));
-    let wrapped = [format!("HOTFIX-JOURNAL 1\nsha256 {sum}\n").as_bytes(), data].concat();
+    let wrapped = frame_journal(data);
     for bytes in [data, &wrapped] {
         if let Ok(journal) = Journal::decode(bytes, "fuzz") {
             let again = Journal::decode(&journal.encode(), "fuzz");
             assert_eq!(again.ok().as_ref(), Some(&journal));
         }
     }
+}
+
+/// `body` behind the journal's header and a checksum that matches it.
+pub(crate) fn frame_journal(body: &[u8]) -> Vec<u8> {
+    let sum = hex::encode(Sha256::digest(body));
+    [format!("HOTFIX-JOURNAL 1\nsha256 {sum}\n").as_bytes(), body].concat()
 }
 
 fn pfro(data: &[u8]) {

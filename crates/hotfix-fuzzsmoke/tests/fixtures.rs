@@ -1,6 +1,6 @@
 //! The corpus: regenerated with `HOTFIX_REGEN_FIXTURES=1`, otherwise checked
-//! for completeness; and every hostile fixture refused with the error its
-//! attack deserves.
+//! to hold every generated file with the generator's bytes; and every
+//! hostile fixture refused with the error its attack deserves.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 mod common;
@@ -17,6 +17,7 @@ fn generated_fixtures_are_in_the_corpus() {
     let fixtures = hotfix_fuzzsmoke::fixtures::generate().unwrap();
     let regen = std::env::var_os("HOTFIX_REGEN_FIXTURES").is_some_and(|v| v == "1");
     let mut missing = Vec::new();
+    let mut stale = Vec::new();
     for f in &fixtures {
         assert!(
             f.bytes.len() < 64 << 10,
@@ -31,11 +32,19 @@ fn generated_fixtures_are_in_the_corpus() {
             std::fs::write(&path, &f.bytes).unwrap();
         } else if !path.is_file() {
             missing.push(format!("{}/{}", f.kind, f.name));
+        } else if std::fs::read(&path).unwrap() != f.bytes {
+            // The hostile tests below read the corpus, so a stale file
+            // would test an attack the generator no longer makes.
+            stale.push(format!("{}/{}", f.kind, f.name));
         }
     }
     assert!(
         missing.is_empty(),
         "missing from corpus/ (run with HOTFIX_REGEN_FIXTURES=1): {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "corpus/ differs from the generator (run with HOTFIX_REGEN_FIXTURES=1): {stale:?}"
     );
     println!("{} generated fixtures", fixtures.len());
 }
@@ -43,6 +52,14 @@ fn generated_fixtures_are_in_the_corpus() {
 fn read(kind: &str, name: &str) -> Vec<u8> {
     std::fs::read(common::root().join(kind).join(name))
         .unwrap_or_else(|e| panic!("corpus/{kind}/{name}: {e}"))
+}
+
+/// The error of a hostile file's parse; a success fails the test.
+fn refusal<T: std::fmt::Debug, E>(name: &str, result: Result<T, E>) -> E {
+    match result {
+        Err(e) => e,
+        Ok(v) => panic!("{name} was accepted: {v:?}"),
+    }
 }
 
 fn cab_err(name: &str, limits: &Limits) -> CabError {
@@ -57,46 +74,28 @@ fn cab_err(name: &str, limits: &Limits) -> CabError {
 }
 
 fn pkg_err(name: &str) -> PackageError {
-    match Package::open(read("pkg", name), name) {
-        Err(e) => e,
-        Ok(_) => panic!("{name} was accepted"),
-    }
+    refusal(name, Package::open(read("pkg", name), name))
 }
 
 fn pe_err(name: &str) -> PeError {
-    match hotfix_pe::read_version(&read("pe", name)) {
-        Err(e) => e,
-        Ok(v) => panic!("{name} was accepted: {v:?}"),
-    }
+    refusal(name, hotfix_pe::read_version(&read("pe", name)))
 }
 
 fn hive_err(name: &str) -> HiveError {
-    match Hive::parse(&read("hive", name)) {
-        Err(e) => e,
-        Ok(_) => panic!("{name} was accepted"),
-    }
+    refusal(name, Hive::parse(&read("hive", name)))
 }
 
 fn inf_err(name: &str) -> InfError {
-    match UpdateInf::parse(&read("inf", name)) {
-        Err(e) => e,
-        Ok(_) => panic!("{name} was accepted"),
-    }
+    refusal(name, UpdateInf::parse(&read("inf", name)))
 }
 
 fn manifest_err(name: &str) -> PackageError {
     let bytes = read("manifest", name);
-    match Manifest::parse(std::str::from_utf8(&bytes).unwrap()) {
-        Err(e) => e,
-        Ok(_) => panic!("{name} was accepted"),
-    }
+    refusal(name, Manifest::parse(std::str::from_utf8(&bytes).unwrap()))
 }
 
 fn journal_err(name: &str) -> TxnError {
-    match Journal::decode(&read("journal", name), name) {
-        Err(e) => e,
-        Ok(_) => panic!("{name} was accepted"),
-    }
+    refusal(name, Journal::decode(&read("journal", name), name))
 }
 
 /// Asserts `$err` matches `$pat`, printing the message either way so a

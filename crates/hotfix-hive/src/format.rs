@@ -49,6 +49,14 @@ pub(crate) fn le64(bytes: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(array(bytes, at))
 }
 
+/// The little-endian UTF-16 code units of `bytes` (an odd last byte is
+/// left out).
+pub(crate) fn utf16_units(bytes: &[u8]) -> impl Iterator<Item = u16> + '_ {
+    bytes
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+}
+
 /// XOR of the first 127 little-endian dwords of the base block.
 pub(crate) fn xor_checksum(base: &[u8]) -> u32 {
     (0..127).fold(0, |sum, i| sum ^ le32(base, i * 4))

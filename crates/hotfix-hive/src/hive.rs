@@ -105,7 +105,12 @@ impl Hive {
 
     /// The key at `path`, for editing.
     pub fn key_mut(&mut self, path: &str) -> Option<&mut Key> {
-        components(path)?
+        self.walk_mut(components(path)?)
+    }
+
+    /// The key reached from the root through `parts`.
+    fn walk_mut(&mut self, parts: Vec<&str>) -> Option<&mut Key> {
+        parts
             .into_iter()
             .try_fold(&mut self.root, |key, part| key.subkey_mut(part))
     }
@@ -130,9 +135,7 @@ impl Hive {
         let Some(last) = parts.pop() else {
             return Err(HiveError::CannotDeleteRoot);
         };
-        let parent = parts
-            .into_iter()
-            .try_fold(&mut self.root, |key, part| key.subkey_mut(part));
+        let parent = self.walk_mut(parts);
         Ok(parent.and_then(|p| p.delete_subkey(last)).is_some())
     }
 
@@ -150,9 +153,9 @@ impl Hive {
     /// Deletes value `name` of the key at `path`; `Ok(false)` if the key or
     /// the value did not exist.
     pub fn delete_value(&mut self, path: &str, name: &str) -> Result<bool, HiveError> {
-        components(path).ok_or_else(|| invalid_path(path))?;
+        let parts = components(path).ok_or_else(|| invalid_path(path))?;
         Ok(self
-            .key_mut(path)
+            .walk_mut(parts)
             .and_then(|k| k.delete_value(name))
             .is_some())
     }

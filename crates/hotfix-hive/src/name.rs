@@ -3,6 +3,8 @@
 
 use std::cmp::Ordering;
 
+use crate::format::utf16_units;
+
 /// Upper-cases one UTF-16 code unit the way the NT registry does: one unit
 /// in, one unit out. Windows uses its own NLS upcase table; we use Unicode's
 /// simple upper-case mapping where it maps a BMP character to a single BMP
@@ -24,7 +26,8 @@ pub(crate) fn upcase_unit(unit: u16) -> u16 {
     }
 }
 
-fn upcased_units(name: &str) -> impl Iterator<Item = u16> + '_ {
+/// The name's UTF-16 code units, upper-cased as [`upcase_unit`] does.
+pub(crate) fn upcased_units(name: &str) -> impl Iterator<Item = u16> + '_ {
     name.encode_utf16().map(upcase_unit)
 }
 
@@ -62,18 +65,16 @@ pub(crate) struct EncodedName {
 
 pub(crate) fn encode_name(name: &str) -> EncodedName {
     let units: Vec<u16> = name.encode_utf16().collect();
-    if units.iter().all(|&u| u <= 0xFF) {
-        EncodedName {
-            bytes: units.iter().map(|&u| u as u8).collect(),
-            compressed: true,
-            utf16_len: units.len() * 2,
-        }
+    let compressed = units.iter().all(|&u| u <= 0xFF);
+    let bytes = if compressed {
+        units.iter().map(|&u| u as u8).collect()
     } else {
-        EncodedName {
-            bytes: units.iter().flat_map(|u| u.to_le_bytes()).collect(),
-            compressed: false,
-            utf16_len: units.len() * 2,
-        }
+        units.iter().flat_map(|u| u.to_le_bytes()).collect()
+    };
+    EncodedName {
+        bytes,
+        compressed,
+        utf16_len: units.len() * 2,
     }
 }
 
@@ -91,10 +92,7 @@ pub(crate) fn decode_utf16_exact(bytes: &[u8]) -> Option<String> {
     if !bytes.len().is_multiple_of(2) {
         return None;
     }
-    let units = bytes
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]));
-    char::decode_utf16(units)
+    char::decode_utf16(utf16_units(bytes))
         .collect::<Result<String, _>>()
         .ok()
 }

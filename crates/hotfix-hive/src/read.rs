@@ -12,7 +12,7 @@ use crate::HiveError;
 use crate::format::*;
 use crate::hive::Hive;
 use crate::key::Key;
-use crate::name::{decode_name, upcase_unit};
+use crate::name::{decode_name, names_equal, upcased_units};
 use crate::value::Value;
 
 /// Parses a whole hive file.
@@ -79,9 +79,7 @@ pub(crate) fn parse(bytes: &[u8], allow_dirty: bool) -> Result<Hive, HiveError> 
         big_data: minor >= 4,
     };
     let root = reader.key(le32(base, 36), 0)?;
-    let name_units: Vec<u16> = base[48..112]
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+    let name_units: Vec<u16> = utf16_units(&base[48..112])
         .take_while(|&u| u != 0)
         .collect();
     Ok(Hive {
@@ -145,6 +143,31 @@ fn allocated_cells(bins: &[u8]) -> Result<HashSet<u32>, HiveError> {
     Ok(cells)
 }
 
+/// The name stored in a `what` cell (`nk` or `vk`) whose data is `cell` at
+/// file offset `at`: its length is the 16-bit field at `len_field`, its
+/// bytes start at `start`.
+fn cell_name(
+    what: &str,
+    cell: &[u8],
+    at: u64,
+    len_field: usize,
+    start: usize,
+    compressed: bool,
+) -> Result<String, HiveError> {
+    let len = le16(cell, len_field) as usize;
+    let bytes = cell.get(start..start + len).ok_or_else(|| {
+        HiveError::corrupt(
+            at + len_field as u64,
+            format!(
+                "{what} name of {len} bytes overruns its {}-byte cell",
+                cell.len()
+            ),
+        )
+    })?;
+    decode_name(bytes, compressed)
+        .ok_or_else(|| HiveError::corrupt(at + start as u64, format!("{what} name is not UTF-16")))
+}
+
 struct Reader<'a> {
     bins: &'a [u8],
     cells: HashSet<u32>,
@@ -194,17 +217,8 @@ impl<'a> Reader<'a> {
         if nk.len() < NK_NAME || &nk[..2] != b"nk" {
             return Err(HiveError::corrupt(at, "key node has no 'nk' signature"));
         }
-        let flags = le16(nk, 2);
-        let name_len = le16(nk, 72) as usize;
-        let name_bytes = nk.get(NK_NAME..NK_NAME + name_len).ok_or_else(|| {
-            let cell = nk.len();
-            HiveError::corrupt(
-                at + 72,
-                format!("key name of {name_len} bytes overruns its {cell}-byte cell"),
-            )
-        })?;
-        let name = decode_name(name_bytes, flags & KEY_COMP_NAME != 0)
-            .ok_or_else(|| HiveError::corrupt(at + NK_NAME as u64, "key name is not UTF-16"))?;
+        let compressed = le16(nk, 2) & KEY_COMP_NAME != 0;
+        let name = cell_name("key", nk, at, 72, NK_NAME, compressed)?;
         let value_count = le32(nk, 36);
         let values = if value_count == 0 {
             Vec::new()
@@ -231,10 +245,7 @@ impl<'a> Reader<'a> {
         }
         let key = Key::from_parts(name, le64(nk, 4), values, subkeys);
         let names: Vec<&str> = key.subkeys().map(Key::name).collect();
-        if let Some(pair) = names
-            .windows(2)
-            .find(|w| crate::name::names_equal(w[0], w[1]))
-        {
+        if let Some(pair) = names.windows(2).find(|w| names_equal(w[0], w[1])) {
             return Err(HiveError::corrupt(
                 at,
                 format!("two subkeys are both named {:?}", pair[0]),
@@ -299,7 +310,7 @@ impl<'a> Reader<'a> {
         for i in 0..count {
             let vk = le32(list, i * 4);
             let (name, value) = self.value(vk)?;
-            let folded: Vec<u16> = name.encode_utf16().map(upcase_unit).collect();
+            let folded: Vec<u16> = upcased_units(&name).collect();
             if !seen.insert(folded) {
                 return Err(HiveError::corrupt(
                     file_offset(vk as usize),
@@ -317,16 +328,8 @@ impl<'a> Reader<'a> {
         if vk.len() < VK_NAME || &vk[..2] != b"vk" {
             return Err(HiveError::corrupt(at, "value has no 'vk' signature"));
         }
-        let name_len = le16(vk, 2) as usize;
-        let name_bytes = vk.get(VK_NAME..VK_NAME + name_len).ok_or_else(|| {
-            let cell = vk.len();
-            HiveError::corrupt(
-                at + 2,
-                format!("value name of {name_len} bytes overruns its {cell}-byte cell"),
-            )
-        })?;
-        let name = decode_name(name_bytes, le16(vk, 16) & VALUE_COMP_NAME != 0)
-            .ok_or_else(|| HiveError::corrupt(at + VK_NAME as u64, "value name is not UTF-16"))?;
+        let compressed = le16(vk, 16) & VALUE_COMP_NAME != 0;
+        let name = cell_name("value", vk, at, 2, VK_NAME, compressed)?;
         let raw_len = le32(vk, 4);
         let data_off = le32(vk, 8);
         let len = (raw_len & !DATA_INLINE) as usize;

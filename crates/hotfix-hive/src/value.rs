@@ -1,5 +1,7 @@
 //! Registry values and their on-disk byte encodings.
 
+use crate::format::utf16_units;
+
 /// `REG_NONE`.
 pub const REG_NONE: u32 = 0;
 /// `REG_SZ`.
@@ -180,9 +182,7 @@ fn utf16le(s: &str) -> Vec<u8> {
 }
 
 fn units(data: &[u8]) -> Vec<u16> {
-    data.chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .collect()
+    utf16_units(data).collect()
 }
 
 fn decode_sz(data: &[u8]) -> Option<String> {

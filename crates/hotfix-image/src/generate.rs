@@ -115,7 +115,10 @@ pub fn generate(
 
     let base = base_files(data, spec.product, spec.sp);
     let plan = plan_files(&base, spec)?;
-    let total: u64 = plan.iter().map(|f| f.size * f.copies.len() as u64).sum();
+    let total: u64 = plan
+        .iter()
+        .map(|f| f.base.size * f.copies.len() as u64)
+        .sum();
     let mut summary = GenerateSummary::default();
     let mut done = 0u64;
     progress(0, total);
@@ -131,7 +134,7 @@ pub fn generate(
                 .map_err(|e| ImageError::io(format!("write {}", host.display()), e))?;
             summary.files += 1;
             summary.bytes += bytes.len() as u64;
-            done += file.size;
+            done += file.base.size;
             progress(done, total);
         }
     }
@@ -171,7 +174,6 @@ pub fn generate(
 /// One distinct base file and the image paths (components) it is written to.
 struct PlannedFile<'a> {
     base: &'a BaseFile,
-    size: u64,
     copies: Vec<Vec<String>>,
     seed: u64,
 }
@@ -214,9 +216,8 @@ fn plan_files<'a>(
         }
         plan.push(PlannedFile {
             base: b,
-            size: b.size,
             copies,
-            seed: fnv1a(key.as_bytes()),
+            seed: hotfix_pe::name_seed(&key),
         });
     }
     Ok(plan)
@@ -246,21 +247,15 @@ fn image_components(dest: &str) -> Result<Vec<String>, String> {
 fn contents(file: &PlannedFile<'_>, spec: &GenerateSpec) -> Result<Vec<u8>, ImageError> {
     let b = file.base;
     let Some(version) = b.version else {
-        return Ok(data_file(file.seed, file.size));
+        return Ok(data_file(file.seed, b.size));
     };
     let kind = PeKind::for_file_name(&b.name);
     let mut pe = PeSpec::new(kind, &b.name, version, &b.file_version_string);
     pe.seed = file.seed;
     pe.language = spec.language.langid();
-    build_at_least(pe, file.size).map_err(|e| ImageError::Generate {
+    build_at_least(pe, b.size).map_err(|e| ImageError::Generate {
         path: b.dest.clone(),
         problem: e.to_string(),
-    })
-}
-
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
     })
 }
 

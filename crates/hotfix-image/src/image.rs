@@ -54,13 +54,14 @@ impl Image {
         }
         let mut found = Vec::new();
         for cand in &candidates {
-            // Placeholder windir so the resolver can run; replaced below.
+            // Placeholder hive paths so the resolver can run; replaced below.
+            let windir = rel(&cand.name)?;
             let probe = Image {
                 root: root.to_path_buf(),
-                windir: rel(&cand.name)?,
+                windir: windir.clone(),
                 drive: 'C',
-                software: rel(&cand.name)?,
-                system: rel(&cand.name)?,
+                software: windir.clone(),
+                system: windir,
             };
             let mut r = probe.resolver(fs);
             let software = r.resolve_in_windir(r"system32\config\SOFTWARE")?;

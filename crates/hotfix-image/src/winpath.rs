@@ -2,6 +2,8 @@
 //! checks that refuse paths a hostile package or registry value could use to
 //! leave the image or alias a device.
 
+use hotfix_model::{NameProblem, device_stem};
+
 /// Where a parsed path starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Anchor {
@@ -132,39 +134,20 @@ fn strip_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
         .then(|| &s[prefix.len()..])
 }
 
-const DEVICES: &[&str] = &[
-    "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "CLOCK$", "COM1", "COM2", "COM3", "COM4",
-    "COM5", "COM6", "COM7", "COM8", "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7",
-    "LPT8", "LPT9",
-];
-
 /// Refuses components that leave the directory, address a stream, name a
 /// device, or that Windows would silently rewrite (trailing dot or space).
 pub(crate) fn check_component(c: &str) -> Result<(), String> {
-    if c == ".." {
-        return Err("\"..\" component".into());
-    }
-    if c.contains(':') {
-        return Err(format!("':' in component {c:?} (alternate data stream)"));
-    }
-    if c.ends_with('.') || c.ends_with(' ') {
-        return Err(format!("component {c:?} ends in '.' or ' '"));
-    }
-    if let Some(bad) = c
-        .chars()
-        .find(|&ch| ch < ' ' || matches!(ch, '<' | '>' | '"' | '|' | '?' | '*'))
-    {
-        return Err(format!("character {bad:?} not allowed in component {c:?}"));
-    }
-    // Windows maps `nul.txt` and `NUL .txt` to the device too.
-    let stem = c.split('.').next().unwrap_or(c).trim_end_matches(' ');
-    if DEVICES.iter().any(|d| d.eq_ignore_ascii_case(stem)) {
-        return Err(format!(
+    hotfix_model::check_component(c).map_err(|p| match p {
+        NameProblem::DotDot => "\"..\" component".to_owned(),
+        NameProblem::BadChar(':') => format!("':' in component {c:?} (alternate data stream)"),
+        NameProblem::BadChar(bad) => format!("character {bad:?} not allowed in component {c:?}"),
+        NameProblem::TrailingDotOrSpace => format!("component {c:?} ends in '.' or ' '"),
+        // Windows maps `nul.txt` and `NUL .txt` to the device too.
+        NameProblem::DeviceName => format!(
             "component {c:?} names the device {}",
-            stem.to_ascii_uppercase()
-        ));
-    }
-    Ok(())
+            device_stem(c).to_ascii_uppercase()
+        ),
+    })
 }
 
 /// Case folding for name comparison: per-character simple lower case, the

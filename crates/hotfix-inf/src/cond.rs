@@ -24,7 +24,8 @@
 use hotfix_model::FileVersion;
 
 use crate::parse::eq_nocase;
-use crate::{Inf, InfError, Line, RegRoot, Section};
+use crate::reg::root_field;
+use crate::{Inf, InfError, Line, RegRoot, invalid};
 
 /// How deep conditions may nest.
 const MAX_DEPTH: usize = 16;
@@ -125,10 +126,6 @@ pub struct Conditional {
     pub copy_files: Vec<crate::CopyFile>,
 }
 
-fn invalid(line: usize, problem: String) -> InfError {
-    InfError::Invalid { line, problem }
-}
-
 fn is_condition_section(inf: &Inf, name: &str) -> bool {
     inf.section(name)
         .is_some_and(|s| s.keyed("condition").next().is_some())
@@ -150,17 +147,7 @@ struct Walk<'a> {
     operands: usize,
 }
 
-impl<'i> Walk<'i> {
-    /// The section `name`, which the line `line` refers to.
-    fn section(&self, name: &str, line: usize) -> Result<&'i Section, InfError> {
-        self.inf
-            .section(name)
-            .ok_or_else(|| InfError::MissingSection {
-                line,
-                section: name.to_owned(),
-            })
-    }
-
+impl Walk<'_> {
     fn condition_section(&mut self, name: &str, line: usize) -> Result<Condition, InfError> {
         if self.stack.iter().any(|s| eq_nocase(s, name)) {
             return Err(invalid(
@@ -174,7 +161,7 @@ impl<'i> Walk<'i> {
                 format!("conditions nest deeper than {MAX_DEPTH} levels"),
             ));
         }
-        let section = self.section(name, line)?;
+        let section = self.inf.section_at(name, line)?;
         let mut pairs = Vec::new();
         for l in section.keyed("condition") {
             if !l.fields.len().is_multiple_of(2) {
@@ -235,7 +222,7 @@ impl<'i> Walk<'i> {
         if is_condition_section(self.inf, name) {
             return self.condition_section(name, line);
         }
-        let section = self.section(name, line)?;
+        let section = self.inf.section_at(name, line)?;
         let mut ops = section
             .lines
             .iter()
@@ -254,36 +241,39 @@ impl<'i> Walk<'i> {
 
 /// Reads one `CheckFilever`/`CheckReg` line.
 fn operation(line: &Line) -> Result<Condition, InfError> {
-    let field = |i: usize| line.fields.get(i).map_or("", String::as_str);
     let op_at = |i: usize| {
-        CmpOp::parse(field(i))
-            .ok_or_else(|| invalid(line.line, format!("unknown comparison {:?}", field(i))))
+        CmpOp::parse(line.field(i))
+            .ok_or_else(|| invalid(line.line, format!("unknown comparison {:?}", line.field(i))))
     };
-    let verb = field(0);
+    let verb = line.field(0);
     if verb.eq_ignore_ascii_case("CheckFilever") {
         let op = op_at(3)?;
         let version = match op {
             CmpOp::Exists => None,
-            _ => Some(field(4).parse::<FileVersion>().map_err(|_| {
-                invalid(line.line, format!("{:?} is not a file version", field(4)))
+            _ => Some(line.field(4).parse::<FileVersion>().map_err(|_| {
+                invalid(
+                    line.line,
+                    format!("{:?} is not a file version", line.field(4)),
+                )
             })?),
         };
         Ok(Condition::CheckFilever {
-            section: field(1).to_owned(),
-            file: field(2).to_owned(),
+            section: line.field(1).to_owned(),
+            file: line.field(2).to_owned(),
             op,
             version,
         })
     } else if verb.eq_ignore_ascii_case("CheckReg") {
-        let root = RegRoot::parse(field(1))
-            .ok_or_else(|| invalid(line.line, format!("unknown registry root {:?}", field(1))))?;
+        let root = root_field(line, 1)?;
         let op = op_at(4)?;
         Ok(Condition::CheckReg {
             root,
-            key: field(2).to_owned(),
-            value_name: Some(field(3)).filter(|s| !s.is_empty()).map(str::to_owned),
+            key: line.field(2).to_owned(),
+            value_name: Some(line.field(3))
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
             op,
-            expected: (op != CmpOp::Exists).then(|| field(5).to_owned()),
+            expected: (op != CmpOp::Exists).then(|| line.field(5).to_owned()),
         })
     } else {
         Err(invalid(

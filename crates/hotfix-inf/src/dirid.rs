@@ -47,18 +47,17 @@ pub fn dirid_location(dirid: u32) -> Option<(DirRoot, &'static str)> {
     }
 }
 
-/// The path below `%windir%` of a directory id that lies under the Windows
-/// directory; `None` for other roots and unknown ids.
-pub fn dirid_path(dirid: u32) -> Option<&'static str> {
-    match dirid_location(dirid)? {
-        (DirRoot::Windir, rel) => Some(rel),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The path below `%windir%`, `None` for other roots and unknown ids.
+    fn dirid_path(dirid: u32) -> Option<&'static str> {
+        match dirid_location(dirid)? {
+            (DirRoot::Windir, rel) => Some(rel),
+            _ => None,
+        }
+    }
 
     #[test]
     fn known_ids() {

@@ -22,7 +22,8 @@ mod update;
 mod write;
 
 pub use cond::{CmpOp, Condition, Conditional};
-pub use dirid::{DestDir, DirRoot, dirid_location, dirid_path};
+pub use dirid::{DestDir, DirRoot, dirid_location};
+pub use number::parse_u32;
 pub use parse::{Inf, Line, Section};
 pub use reg::{RegData, RegLine, RegRoot};
 pub use update::{CopyFile, UpdateInf};
@@ -72,4 +73,9 @@ pub enum InfError {
         /// What is wrong.
         problem: String,
     },
+}
+
+/// An [`InfError::Invalid`] at `line`.
+pub(crate) fn invalid(line: usize, problem: String) -> InfError {
+    InfError::Invalid { line, problem }
 }

@@ -1,10 +1,12 @@
 //! Numeric fields: decimal, or hexadecimal with a `0x` prefix.
 
+use crate::{InfError, invalid};
+
 /// Parses a numeric INF field. A leading `-` wraps, as `strtoul` does
 /// (`-1` is 0xFFFFFFFF). SetupAPI itself uses C's base-0 rules, where a
 /// leading `0` means octal; update.inf files do not rely on that, so a
 /// leading zero is read as decimal here.
-pub(crate) fn parse_u32(text: &str) -> Option<u32> {
+pub fn parse_u32(text: &str) -> Option<u32> {
     let text = text.trim();
     let (negative, digits) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -28,6 +30,16 @@ pub(crate) fn parse_u32(text: &str) -> Option<u32> {
     } else {
         value
     })
+}
+
+/// A flags field of line `line`: empty is 0, otherwise a number;
+/// `what` names the field in the error.
+pub(crate) fn parse_flags(text: &str, line: usize, what: &str) -> Result<u32, InfError> {
+    match text.trim() {
+        "" => Ok(0),
+        text => parse_u32(text)
+            .ok_or_else(|| invalid(line, format!("{what} {text:?} are not a number"))),
+    }
 }
 
 #[cfg(test)]

@@ -35,6 +35,13 @@ pub struct Line {
     pub line: usize,
 }
 
+impl Line {
+    /// Field `index`, or `""` when the line has fewer fields.
+    pub(crate) fn field(&self, index: usize) -> &str {
+        self.fields.get(index).map_or("", String::as_str)
+    }
+}
+
 /// A section and its lines, in file order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
@@ -105,6 +112,15 @@ impl Inf {
             .and_then(|&i| self.sections.get(i))
     }
 
+    /// The section called `name`, which line `line` refers to; a
+    /// [`InfError::MissingSection`] when there is none.
+    pub(crate) fn section_at(&self, name: &str, line: usize) -> Result<&Section, InfError> {
+        self.section(name).ok_or_else(|| InfError::MissingSection {
+            line,
+            section: name.to_owned(),
+        })
+    }
+
     /// The first field of the first line keyed `key` in `section`.
     pub fn value(&self, section: &str, key: &str) -> Option<&str> {
         self.section(section)?
@@ -117,8 +133,7 @@ impl Inf {
 
     /// The `[Strings]` value of `key` (unsubstituted, as SetupAPI uses it).
     pub fn string(&self, key: &str) -> Option<&str> {
-        let line = self.section("Strings")?.keyed(key).next()?;
-        Some(line.fields.first().map_or("", String::as_str))
+        Some(self.section("Strings")?.keyed(key).next()?.field(0))
     }
 
     fn add_section(&mut self, name: String, line: usize) -> usize {

@@ -4,8 +4,8 @@
 //! DelReg: `root, subkey, [value-name], [flags], [string]`. The value's
 //! registry type comes from the flags' type bits, as in SetupAPI.
 
-use crate::number::parse_u32;
-use crate::{InfError, Line};
+use crate::number::{parse_flags, parse_u32};
+use crate::{InfError, Line, invalid};
 
 /// FLG_ADDREG_BINVALUETYPE: value fields are hex bytes.
 const BINARY: u32 = 0x0000_0001;
@@ -90,35 +90,44 @@ pub struct RegLine {
     pub line: usize,
 }
 
-fn invalid(line: usize, problem: String) -> InfError {
-    InfError::Invalid { line, problem }
+/// The registry root in field `index` of `line`.
+pub(crate) fn root_field(line: &Line, index: usize) -> Result<RegRoot, InfError> {
+    RegRoot::parse(line.field(index)).ok_or_else(|| {
+        invalid(
+            line.line,
+            format!("unknown registry root {:?}", line.field(index)),
+        )
+    })
 }
 
-/// The root, key, value name and flags fields shared by both directives.
-fn head(line: &Line) -> Result<(RegRoot, String, Option<String>, u32), InfError> {
-    let field = |i: usize| line.fields.get(i).map_or("", String::as_str);
-    let root = RegRoot::parse(field(0))
-        .ok_or_else(|| invalid(line.line, format!("unknown registry root {:?}", field(0))))?;
-    let value_name = Some(field(2)).filter(|s| !s.is_empty()).map(str::to_owned);
-    let flags = match field(3).trim() {
-        "" => 0,
-        text => parse_u32(text).ok_or_else(|| {
-            invalid(
-                line.line,
-                format!("registry flags {text:?} are not a number"),
-            )
-        })?,
-    };
-    Ok((root, field(1).to_owned(), value_name, flags))
+/// Reads the root, key, value name and flags fields that both directives
+/// share; `data` reads the rest, given the flags.
+fn reg_line(
+    line: &Line,
+    data: impl FnOnce(u32) -> Result<RegData, InfError>,
+) -> Result<RegLine, InfError> {
+    let root = root_field(line, 0)?;
+    let flags = parse_flags(line.field(3), line.line, "registry flags")?;
+    Ok(RegLine {
+        root,
+        key: line.field(1).to_owned(),
+        value_name: Some(line.field(2))
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned),
+        flags,
+        data: data(flags)?,
+        line: line.line,
+    })
 }
 
 /// Reads an AddReg line.
 pub(crate) fn parse_add(line: &Line) -> Result<RegLine, InfError> {
-    let (root, key, value_name, flags) = head(line)?;
-    let values = line.fields.get(4..).unwrap_or(&[]);
-    let data = match values.first() {
-        None => RegData::None,
-        Some(first) => match flags & TYPE_MASK {
+    reg_line(line, |flags| {
+        let values = line.fields.get(4..).unwrap_or(&[]);
+        let Some(first) = values.first() else {
+            return Ok(RegData::None);
+        };
+        Ok(match flags & TYPE_MASK {
             0 => RegData::Sz(first.clone()),
             EXPAND_SZ => RegData::ExpandSz(first.clone()),
             MULTI_SZ => RegData::MultiSz(values.to_vec()),
@@ -127,32 +136,17 @@ pub(crate) fn parse_add(line: &Line) -> Result<RegLine, InfError> {
             })?),
             t if t & BINARY != 0 => RegData::Binary(hex_bytes(values, line.line)?),
             _ => RegData::Sz(first.clone()),
-        },
-    };
-    Ok(RegLine {
-        root,
-        key,
-        value_name,
-        flags,
-        data,
-        line: line.line,
+        })
     })
 }
 
 /// Reads a DelReg line.
 pub(crate) fn parse_del(line: &Line) -> Result<RegLine, InfError> {
-    let (root, key, value_name, flags) = head(line)?;
-    let data = line
-        .fields
-        .get(4)
-        .map_or(RegData::None, |s| RegData::Sz(s.clone()));
-    Ok(RegLine {
-        root,
-        key,
-        value_name,
-        flags,
-        data,
-        line: line.line,
+    reg_line(line, |_| {
+        Ok(line
+            .fields
+            .get(4)
+            .map_or(RegData::None, |s| RegData::Sz(s.clone())))
     })
 }
 

@@ -1,10 +1,10 @@
 //! The typed model of update.inf, as Update.exe reads it.
 
 use crate::cond::read_condition;
-use crate::number::parse_u32;
+use crate::number::{parse_flags, parse_u32};
 use crate::parse::eq_nocase;
 use crate::reg::{parse_add, parse_del};
-use crate::{Conditional, DestDir, Inf, InfError, Line, RegLine};
+use crate::{Conditional, DestDir, Inf, InfError, Line, RegLine, invalid};
 
 /// One file of a copy section.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,10 +57,6 @@ pub struct UpdateInf {
     pub del_reg: Vec<RegLine>,
 }
 
-fn invalid(line: usize, problem: String) -> InfError {
-    InfError::Invalid { line, problem }
-}
-
 /// The names listed by every `key=` line of `section`, with their line.
 fn listed<'a>(inf: &'a Inf, section: &str, key: &'a str) -> Vec<(&'a str, usize)> {
     inf.section(section)
@@ -75,7 +71,7 @@ fn version_number(inf: &Inf, key: &str) -> Result<Option<u32>, InfError> {
     let Some(line) = inf.section("Version").and_then(|s| s.keyed(key).next()) else {
         return Ok(None);
     };
-    let text = line.fields.first().map_or("", String::as_str);
+    let text = line.field(0);
     parse_u32(text)
         .map(Some)
         .ok_or_else(|| invalid(line.line, format!("{key} = {text:?} is not a number")))
@@ -92,10 +88,7 @@ fn dest_dir(line: &Line) -> Result<DestDir, InfError> {
 
 /// The files of copy section `name`, referenced at `line`.
 fn copy_section(inf: &Inf, name: &str, line: usize) -> Result<Vec<CopyFile>, InfError> {
-    let section = inf.section(name).ok_or_else(|| InfError::MissingSection {
-        line,
-        section: name.to_owned(),
-    })?;
+    let section = inf.section_at(name, line)?;
     let dirs = inf.section("DestinationDirs");
     let dest_line = dirs
         .and_then(|d| d.keyed(name).next())
@@ -111,27 +104,20 @@ fn copy_section(inf: &Inf, name: &str, line: usize) -> Result<Vec<CopyFile>, Inf
         .lines
         .iter()
         .map(|l| {
-            let field = |i: usize| l.fields.get(i).map_or("", String::as_str);
-            let target = field(0);
+            let target = l.field(0);
             if target.is_empty() {
                 return Err(invalid(
                     l.line,
                     format!("copy section [{name}]: empty file name"),
                 ));
             }
-            let source = Some(field(1)).filter(|s| !s.is_empty()).unwrap_or(target);
-            let flags = match field(3).trim() {
-                "" => 0,
-                text => parse_u32(text).ok_or_else(|| {
-                    invalid(l.line, format!("copy flags {text:?} are not a number"))
-                })?,
-            };
+            let source = Some(l.field(1)).filter(|s| !s.is_empty()).unwrap_or(target);
             Ok(CopyFile {
                 section: section.name.clone(),
                 dest: dest.clone(),
                 target: target.to_owned(),
                 source: source.to_owned(),
-                flags,
+                flags: parse_flags(l.field(3), l.line, "copy flags")?,
             })
         })
         .collect()
@@ -148,31 +134,19 @@ fn install_section(inf: &Inf, install: &str) -> Result<Vec<CopyFile>, InfError> 
 
 fn conditional(inf: &Inf, name: &str, line: usize) -> Result<Conditional, InfError> {
     let condition = read_condition(inf, name, line)?;
-    let entry = inf
-        .value(name, "ConditionalOperations")
-        .filter(|s| !s.is_empty())
+    let entry_line = inf
+        .section(name)
+        .and_then(|s| s.keyed("ConditionalOperations").next())
+        .filter(|l| !l.field(0).is_empty())
         .ok_or_else(|| InfError::Missing {
             section: name.to_owned(),
             key: "ConditionalOperations".into(),
         })?;
-    let entry_line = inf
-        .section(name)
-        .and_then(|s| s.keyed("ConditionalOperations").next())
-        .map_or(line, |l| l.line);
-    if inf.section(entry).is_none() {
-        return Err(InfError::MissingSection {
-            line: entry_line,
-            section: entry.to_owned(),
-        });
-    }
+    let entry = entry_line.field(0);
+    inf.section_at(entry, entry_line.line)?;
     let mut copy_files = Vec::new();
     for (install, install_line) in listed(inf, entry, "FileOperation") {
-        if inf.section(install).is_none() {
-            return Err(InfError::MissingSection {
-                line: install_line,
-                section: install.into(),
-            });
-        }
+        inf.section_at(install, install_line)?;
         copy_files.extend(install_section(inf, install)?);
     }
     Ok(Conditional {
@@ -194,12 +168,7 @@ fn reg_lines(
         names.push(default);
     }
     for (name, line) in listed(inf, "ProductInstall.GlobalRegistryChanges", key) {
-        if inf.section(name).is_none() {
-            return Err(InfError::MissingSection {
-                line,
-                section: name.to_owned(),
-            });
-        }
+        inf.section_at(name, line)?;
         if !names.iter().any(|n| eq_nocase(n, name)) {
             names.push(name);
         }

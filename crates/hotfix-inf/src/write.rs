@@ -66,23 +66,6 @@ fn quote(text: &str, escape_percent: bool) -> String {
     }
 }
 
-/// Consecutive files of the same section.
-fn runs(files: &[CopyFile]) -> Vec<&[CopyFile]> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for i in 1..=files.len() {
-        let split = match (files.get(i), files.get(start)) {
-            (Some(next), Some(first)) => !eq_nocase(&next.section, &first.section),
-            _ => true,
-        };
-        if split && start < i {
-            out.push(&files[start..i]);
-            start = i;
-        }
-    }
-    out
-}
-
 fn copy_line(file: &CopyFile) -> Vec<String> {
     let source = if file.source == file.target {
         String::new()
@@ -108,7 +91,7 @@ impl<'a> CopySections<'a> {
     /// Registers `files`' runs and returns the section names to reference.
     fn add(&mut self, files: &'a [CopyFile]) -> Vec<String> {
         let mut names = Vec::new();
-        for run in runs(files) {
+        for run in files.chunk_by(|a, b| eq_nocase(&a.section, &b.section)) {
             let Some(first) = run.first() else { continue };
             let known = self.sections.iter().any(|s| {
                 s.first()

@@ -250,10 +250,13 @@ fn model_errors_name_the_line() {
         Err(InfError::Invalid { line: 6, .. })
     ));
     let bad_reg = format!("{base}[Product.Add.Reg]\nHKR,foo,bar,0x10001,zz\n");
-    assert!(matches!(
-        UpdateInf::parse(bad_reg.as_bytes()),
-        Err(InfError::Invalid { line: 6, .. })
-    ));
+    assert_eq!(
+        UpdateInf::parse(bad_reg.as_bytes()).unwrap_err(),
+        InfError::Invalid {
+            line: 6,
+            problem: "unknown registry root \"HKR\"".into()
+        }
+    );
     let bad_dword = format!("{base}[Product.Add.Reg]\nHKLM,foo,bar,0x10001,zz\n");
     assert!(matches!(
         UpdateInf::parse(bad_dword.as_bytes()),

@@ -11,12 +11,14 @@
 mod branch;
 mod kb;
 mod lang;
+mod name;
 mod product;
 mod version;
 
 pub use branch::{Branch, BranchKind, BuildTag, DualSide, PayloadFolder, TagRank};
 pub use kb::KbId;
 pub use lang::Language;
+pub use name::{DOS_DEVICE_NAMES, NameProblem, check_component, device_stem};
 pub use product::{Product, SpLevel};
 pub use version::FileVersion;
 

@@ -230,12 +230,7 @@ pub fn extract(fs: &dyn Fs, pkg: &Package, dest: &Path) -> Result<u64, PackageEr
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             hotfix_fs::create_dir_all(fs, dest).map_err(PackageError::io(dest))?;
         }
-        Err(e) => {
-            return Err(PackageError::Io {
-                path: dest.into(),
-                source: e,
-            });
-        }
+        Err(e) => return Err(PackageError::io(dest)(e)),
     }
     // Directories are created with the first spelling seen, so `SP2QFE\a`
     // and `sp2qfe\b` land in one folder as they would on Windows.
@@ -272,13 +267,15 @@ pub fn extract(fs: &dyn Fs, pkg: &Package, dest: &Path) -> Result<u64, PackageEr
                 }
             };
         }
+        let payload;
         let data = if path == VER_PATH {
-            pkg.manifest_bytes().to_vec()
+            pkg.manifest_bytes()
         } else {
-            pkg.read(path)?
+            payload = pkg.read(path)?;
+            &payload
         };
         let target = host.join(name);
-        hotfix_fs::write_new(fs, &target, &data).map_err(PackageError::io(&target))?;
+        hotfix_fs::write_new(fs, &target, data).map_err(PackageError::io(&target))?;
         written += 1;
     }
     for dir in touched {

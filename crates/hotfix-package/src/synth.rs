@@ -142,7 +142,8 @@ pub fn synth(update: &Update, opts: &SynthOptions) -> Result<Synthesized, Packag
             path: raw.clone(),
             reason: e.to_string(),
         })?;
-        if !seen.insert(path_key(&path)) || path_key(&path) == path_key(INF_PATH) {
+        let key = path_key(&path);
+        if key == path_key(INF_PATH) || !seen.insert(key) {
             return Err(PackageError::Synth {
                 kb: update.kb.to_string(),
                 path,
@@ -153,6 +154,7 @@ pub fn synth(update: &Update, opts: &SynthOptions) -> Result<Synthesized, Packag
         payload_bytes += data.len() as u64;
         files.push((path, data));
     }
+    let payload_files = files.len();
     let inf = synth_inf::build_inf(update, opts.language, sp);
     files.push((INF_PATH.to_owned(), inf.to_bytes()));
     let identity = Identity {
@@ -169,7 +171,7 @@ pub fn synth(update: &Update, opts: &SynthOptions) -> Result<Synthesized, Packag
     Ok(Synthesized {
         file_name,
         bytes,
-        files: update.files.len(),
+        files: payload_files,
         payload_bytes,
     })
 }

@@ -97,8 +97,9 @@ struct Sections {
 }
 
 impl Sections {
-    /// Adds a file to the section `prefix.stem` for `dest`.
-    fn add(&mut self, prefix: &str, dest: DestDir, target: String, source: String) {
+    /// Adds a file to the section `prefix.stem` for `dest`; returns the
+    /// section's name.
+    fn add(&mut self, prefix: &str, dest: DestDir, target: String, source: String) -> String {
         let existing = self
             .order
             .iter()
@@ -122,13 +123,14 @@ impl Sections {
         );
         if self.lines.insert(key) {
             self.files.entry(name.clone()).or_default().push(CopyFile {
-                section: name,
+                section: name.clone(),
                 dest,
                 target,
                 source,
                 flags: 0,
             });
         }
+        name
     }
 
     /// The files of every section whose name starts with `prefix`, grouped.
@@ -176,14 +178,15 @@ pub(crate) fn build_inf(update: &Update, language: Language, sp: (SpLevel, SpLev
             neutral.push(row);
             continue;
         }
+        let from = source(row);
         if dest.dirid == 11 && dest.subdir.is_none() {
             let cache = DestDir {
                 dirid: DLLCACHE,
                 subdir: None,
             };
-            sections.add("Cache", cache, target.clone(), source(row));
+            sections.add("Cache", cache, target.clone(), from.clone());
         }
-        sections.add("Files", dest, target, source(row));
+        sections.add("Files", dest, target, from);
     }
     let mut copy_always = sections.take("Files");
     let replace_if_exist = sections.take("Cache");
@@ -195,13 +198,9 @@ pub(crate) fn build_inf(update: &Update, language: Language, sp: (SpLevel, SpLev
         for &m in &members {
             let row = neutral[m];
             let (dest, target) = destination(row);
-            sections.add(&prefix, dest.clone(), target.clone(), source(row));
+            let section = sections.add(&prefix, dest, target.clone(), source(row));
             if probe.is_none() && row.version.is_some() {
-                probe = sections
-                    .order
-                    .iter()
-                    .find(|(n, d)| *d == dest && in_group(n, &prefix))
-                    .map(|(n, _)| (n.clone(), target));
+                probe = Some((section, target));
             }
         }
         let copy_files = sections.take(&prefix);

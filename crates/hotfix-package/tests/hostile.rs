@@ -79,6 +79,17 @@ fn open(bytes: &[u8]) -> PackageError {
     Package::open(bytes.to_vec(), NAME).expect_err("hostile package was accepted")
 }
 
+/// A self-extractor stub with `overlay` appended.
+fn sfx_of(overlay: &[u8]) -> Vec<u8> {
+    let stub = hotfix_pe::PeSpec::new(
+        hotfix_pe::PeKind::Exe,
+        "sfx.exe",
+        hotfix_model::FileVersion::new(6, 3, 4, 0),
+        "6.3.4.0",
+    );
+    hotfix_pe::build_with_overlay(&stub, overlay).unwrap()
+}
+
 fn check_refusal(attack: &str, err: &PackageError) {
     let msg = err.to_string();
     assert!(msg.contains(NAME), "{attack}: {msg}");
@@ -116,17 +127,7 @@ fn every_attack_is_refused_naming_the_file() {
     for (attack, bytes) in attacks() {
         check_refusal(attack, &open(&bytes));
         // The same attack inside a self-extractor.
-        let sfx = hotfix_pe::build_with_overlay(
-            &hotfix_pe::PeSpec::new(
-                hotfix_pe::PeKind::Exe,
-                "sfx.exe",
-                hotfix_model::FileVersion::new(6, 3, 4, 0),
-                "6.3.4.0",
-            ),
-            &bytes,
-        )
-        .unwrap();
-        check_refusal(attack, &open(&sfx));
+        check_refusal(attack, &open(&sfx_of(&bytes)));
     }
 }
 
@@ -175,16 +176,7 @@ fn not_packages_are_refused() {
         PackageError::NotAPackage { .. } | PackageError::BadStub { .. }
     ));
     // A PE with junk appended: the overlay is not a cabinet.
-    let junk = hotfix_pe::build_with_overlay(
-        &hotfix_pe::PeSpec::new(
-            hotfix_pe::PeKind::Exe,
-            "sfx.exe",
-            hotfix_model::FileVersion::new(6, 3, 4, 0),
-            "6.3.4.0",
-        ),
-        &[0x55; 300],
-    )
-    .unwrap();
+    let junk = sfx_of(&[0x55; 300]);
     assert!(
         matches!(open(&junk), PackageError::BadStub { .. }),
         "{:?}",

@@ -2,10 +2,7 @@
 //! little-endian words (the CheckSum field itself counted as zero), plus the
 //! file length.
 
-use crate::headers::{CHECKSUM_IN_OPTIONAL, pe_offset};
-
-/// Offset of the optional header from the PE signature.
-const OPTIONAL_FROM_SIGNATURE: usize = 4 + 20;
+use crate::headers::{CHECKSUM_IN_OPTIONAL, OPTIONAL_FROM_SIGNATURE, pe_offset};
 
 /// Computes the PE CheckSum of `bytes` the way imagehlp's CheckSumMappedFile
 /// does, treating the CheckSum field as zero. For input that is not a PE file

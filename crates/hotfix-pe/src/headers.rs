@@ -9,6 +9,8 @@ const E_LFANEW: usize = 0x3c;
 const COFF_HEADER_LEN: usize = 20;
 /// Size of one section-table entry.
 const SECTION_LEN: usize = 40;
+/// Offset of the optional header from the `PE\0\0` signature.
+pub(crate) const OPTIONAL_FROM_SIGNATURE: usize = 4 + COFF_HEADER_LEN;
 /// Offset of CheckSum inside the optional header (same for PE32 and PE32+).
 pub(crate) const CHECKSUM_IN_OPTIONAL: usize = 64;
 /// Index of the resource table among the data directories.
@@ -85,7 +87,7 @@ impl Headers {
         let coff = pe + 4;
         let section_count = u16_at(bytes, coff + 2, "COFF NumberOfSections")?;
         let optional_len = u16_at(bytes, coff + 16, "COFF SizeOfOptionalHeader")? as usize;
-        let opt = coff + COFF_HEADER_LEN;
+        let opt = pe + OPTIONAL_FROM_SIGNATURE;
         let magic = u16_at(bytes, opt, "optional header magic")?;
         // Offsets of NumberOfRvaAndSizes and of the data directories.
         let (count_at, dirs_at) = match magic {

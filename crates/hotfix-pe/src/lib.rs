@@ -28,7 +28,9 @@ pub use filler::data_file;
 pub use headers::overlay_offset;
 pub use hotfix_model::FileVersion;
 pub use version::{VersionInfo, read_version};
-pub use writer::{Machine, PeKind, PeSpec, build, build_at_least, build_with_overlay, min_size};
+pub use writer::{
+    Machine, PeKind, PeSpec, build, build_at_least, build_with_overlay, min_size, name_seed,
+};
 
 /// Everything that can go wrong reading or writing a PE file. Offsets are byte
 /// offsets from the start of the file.

@@ -8,7 +8,7 @@
 //! is simply the rest of the file, aligned or not.
 
 use crate::encode::resource_section;
-use crate::headers::CHECKSUM_IN_OPTIONAL;
+use crate::headers::{CHECKSUM_IN_OPTIONAL, OPTIONAL_FROM_SIGNATURE};
 use crate::{FileVersion, PeError, checksum, filler};
 
 /// What kind of image to write.
@@ -64,6 +64,14 @@ pub struct PeSpec {
     pub seed: u64,
 }
 
+/// A filler seed derived from a file name (FNV-1a of its ASCII lower case),
+/// so the same name always yields the same bytes whatever its spelling.
+pub fn name_seed(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
 impl PeSpec {
     /// An XP-style spec: x86, US English, Microsoft's strings, the given
     /// version as file and product version, `OriginalFilename` = `name`, and a
@@ -86,10 +94,7 @@ impl PeSpec {
             ),
             ("ProductVersion", version.to_string()),
         ];
-        // FNV-1a of the lower-case name.
-        let seed = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x100_0000_01b3)
-        });
+        let seed = name_seed(name);
         Self {
             kind,
             machine: Machine::I386,
@@ -112,7 +117,7 @@ const SECTION_ALIGNMENT: u32 = 0x1000;
 const HEADERS_LEN: u32 = 0x200;
 /// Where the PE signature goes (e_lfanew), after the DOS header and stub.
 const PE_AT: usize = 0x80;
-const OPTIONAL_AT: usize = PE_AT + 4 + 20;
+const OPTIONAL_AT: usize = PE_AT + OPTIONAL_FROM_SIGNATURE;
 const RSRC_RVA: u32 = SECTION_ALIGNMENT;
 /// Keeps every RVA and size within the 32-bit header fields.
 const MAX_SIZE: u64 = 0x7FFF_0000;
@@ -121,26 +126,27 @@ fn align(value: u64, to: u32) -> u64 {
     value.div_ceil(u64::from(to)) * u64::from(to)
 }
 
+/// Headers plus the resource section padded to the file alignment.
+fn minimum_len(rsrc: &[u8]) -> u64 {
+    u64::from(HEADERS_LEN) + align(rsrc.len() as u64, FILE_ALIGNMENT)
+}
+
 /// The smallest file [`build`] can make for `spec`: headers plus the aligned
 /// resource section (about 1.5 KiB for a typical spec). A spec that cannot be
 /// encoded reports the headers' size; [`build`] then reports why.
 pub fn min_size(spec: &PeSpec) -> u64 {
-    let rsrc = resource_section(spec, RSRC_RVA).map_or(0, |r| r.len() as u64);
-    u64::from(HEADERS_LEN) + align(rsrc, FILE_ALIGNMENT)
+    resource_section(spec, RSRC_RVA).map_or(u64::from(HEADERS_LEN), |rsrc| minimum_len(&rsrc))
 }
 
 /// Builds the file `spec` describes, exactly `spec.total_size` bytes long.
 pub fn build(spec: &PeSpec) -> Result<Vec<u8>, PeError> {
-    let mut file = image(spec, 0)?;
-    finish_checksum(&mut file);
-    Ok(file)
+    build_with_overlay(spec, &[])
 }
 
 /// Builds `spec` at `size` bytes. A size below what headers and resources
 /// need cannot be met; the file is then as small as a valid PE can be.
-pub fn build_at_least(mut spec: PeSpec, size: u64) -> Result<Vec<u8>, PeError> {
-    spec.total_size = Some(size.max(min_size(&spec)));
-    build(&spec)
+pub fn build_at_least(spec: PeSpec, size: u64) -> Result<Vec<u8>, PeError> {
+    image(&spec, |minimum| size.max(minimum), &[])
 }
 
 /// Builds a self-extracting-package stub: the image `spec` describes
@@ -148,38 +154,33 @@ pub fn build_at_least(mut spec: PeSpec, size: u64) -> Result<Vec<u8>, PeError> {
 /// CheckSum covering the whole file. [`crate::overlay_offset`] of the result is
 /// the image length.
 pub fn build_with_overlay(spec: &PeSpec, overlay: &[u8]) -> Result<Vec<u8>, PeError> {
-    let mut file = image(spec, overlay.len() as u64)?;
-    let image_len = file.len() - overlay.len();
-    file[image_len..].copy_from_slice(overlay);
-    finish_checksum(&mut file);
-    Ok(file)
+    image(spec, |minimum| spec.total_size.unwrap_or(minimum), overlay)
 }
 
-fn finish_checksum(file: &mut [u8]) {
-    let sum = checksum(file);
-    let at = OPTIONAL_AT + CHECKSUM_IN_OPTIONAL;
-    file[at..at + 4].copy_from_slice(&sum.to_le_bytes());
-}
-
-/// The image with `extra` zero bytes reserved after it; CheckSum still zero.
-fn image(spec: &PeSpec, extra: u64) -> Result<Vec<u8>, PeError> {
+/// The image, `total(minimum size)` bytes long, followed by `overlay`, with
+/// the CheckSum set. The resource section is encoded once, here.
+fn image(
+    spec: &PeSpec,
+    total: impl FnOnce(u64) -> u64,
+    overlay: &[u8],
+) -> Result<Vec<u8>, PeError> {
     let rsrc = resource_section(spec, RSRC_RVA)?;
-    let minimum = u64::from(HEADERS_LEN) + align(rsrc.len() as u64, FILE_ALIGNMENT);
-    let total = spec.total_size.unwrap_or(minimum);
+    let minimum = minimum_len(&rsrc);
+    let total = total(minimum);
     if total < minimum {
         return Err(PeError::TooSmall {
             wanted: total,
             minimum,
         });
     }
-    let file_len = total.saturating_add(extra);
+    let file_len = total.saturating_add(overlay.len() as u64);
     if file_len > MAX_SIZE {
         return Err(PeError::TooLarge {
             wanted: file_len,
             maximum: MAX_SIZE,
         });
     }
-    // All sizes are below MAX_SIZE from here on, so the u32 casts are exact.
+    // All sizes are below MAX_SIZE from here on, so the casts are exact.
     let text = Section {
         rva: RSRC_RVA + align(rsrc.len() as u64, SECTION_ALIGNMENT) as u32,
         raw_len: (total - minimum) as u32,
@@ -189,6 +190,10 @@ fn image(spec: &PeSpec, extra: u64) -> Result<Vec<u8>, PeError> {
     write_headers(&mut file, spec, rsrc.len() as u32, &text);
     file[HEADERS_LEN as usize..HEADERS_LEN as usize + rsrc.len()].copy_from_slice(&rsrc);
     filler::fill(&mut file[minimum as usize..total as usize], spec.seed);
+    file[total as usize..].copy_from_slice(overlay);
+    let sum = checksum(&file);
+    let at = OPTIONAL_AT + CHECKSUM_IN_OPTIONAL;
+    file[at..at + 4].copy_from_slice(&sum.to_le_bytes());
     Ok(file)
 }
 

@@ -3,7 +3,7 @@
 
 mod common;
 
-use hotfix_pe::{FileVersion, Machine, build, read_version};
+use hotfix_pe::{FileVersion, Machine, build, build_at_least, read_version};
 
 #[test]
 fn pefile_reads_built_files() {
@@ -14,11 +14,13 @@ fn pefile_reads_built_files() {
     let mut cases = Vec::new();
     for (i, spec) in common::specs().into_iter().enumerate() {
         for size in [None, Some(2560), Some(2561), Some(70_001), Some(1 << 20)] {
-            let mut spec = spec.clone();
-            spec.total_size = size.map(|s: u64| s.max(hotfix_pe::min_size(&spec)));
+            let bytes = match size {
+                Some(size) => build_at_least(spec.clone(), size),
+                None => build(&spec),
+            };
             let path = dir.path().join(format!("{i}-{size:?}.bin"));
-            std::fs::write(&path, build(&spec).unwrap()).unwrap();
-            cases.push((path, spec));
+            std::fs::write(&path, bytes.unwrap()).unwrap();
+            cases.push((path, spec.clone()));
         }
     }
     let paths: Vec<_> = cases.iter().map(|(p, _)| p.as_path()).collect();

@@ -9,11 +9,6 @@ use hotfix_pe::{
     overlay_offset, read_version,
 };
 
-fn stored_checksum(file: &[u8]) -> u32 {
-    let at = 0x80 + 24 + 64;
-    u32::from_le_bytes(file[at..at + 4].try_into().unwrap())
-}
-
 fn check(spec: &PeSpec, file: &[u8]) {
     let info = read_version(file).unwrap();
     assert_eq!(info.file_version, spec.file_version);
@@ -27,7 +22,7 @@ fn check(spec: &PeSpec, file: &[u8]) {
     };
     assert_eq!(info.file_type, expected_type);
     assert_eq!(info.file_os, 0x40004);
-    assert_eq!(stored_checksum(file), checksum(file));
+    assert_eq!(common::stored_checksum(file), checksum(file));
 }
 
 #[test]

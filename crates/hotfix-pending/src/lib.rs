@@ -49,6 +49,13 @@ impl PendingOp {
             replace: false,
         }
     }
+    /// Whether this operation moves a file onto `nt_path`, compared
+    /// case-insensitively as Windows compares paths.
+    pub fn targets(&self, nt_path: &str) -> bool {
+        self.target
+            .as_deref()
+            .is_some_and(|t| t.to_lowercase() == nt_path.to_lowercase())
+    }
 }
 
 /// The whole queue, in processing order.

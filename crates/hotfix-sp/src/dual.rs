@@ -14,11 +14,11 @@ use hotfix_engine::{
 };
 use hotfix_hive::Value;
 use hotfix_model::SpLevel;
-use hotfix_pending::{PendingOp, PendingQueue};
+use hotfix_pending::PendingQueue;
 use hotfix_txn::RelPath;
 
 use crate::install::Plan;
-use crate::install::record::join;
+use hotfix_engine::staged_name;
 
 /// What the migration planned.
 #[derive(Default)]
@@ -99,15 +99,10 @@ impl Plan<'_, '_> {
                     out.backups.push((target.clone(), b));
                 }
                 if in_use.contains(&target.as_str().to_lowercase()) {
-                    let image = self.view.image();
-                    let parent = target.parent().unwrap_or_else(|| target.clone());
-                    let staged = join(&parent, &format!("{}.hf{sp_kb}", target.file_name()));
+                    let staged = staged_name(&target, sp_kb);
+                    // The payload may have staged (and queued) it already.
                     if !self.view.exists(&staged) {
-                        queue.ops.push(PendingOp::replace(
-                            image.nt_path(&staged),
-                            format!("!{}", image.nt_path(&target)),
-                        ));
-                        self.report.queued += 1;
+                        self.queue_replace(&staged, &target, queue);
                     }
                     self.view.put(&staged, Content::Disk(kept.clone()));
                     self.new_paths.push(staged);
@@ -152,9 +147,7 @@ impl Plan<'_, '_> {
                 d.migrated_at_sp = Some(to_sp);
             }
             save_record(self.view, &session.paths, &rec);
-            let len = self.view.read(&record)?.map_or(0, |b| b.len() as u64);
-            self.written.push(len);
-            self.new_paths.push(record);
+            self.count_planned(record)?;
             write_updates_key(reg, session.identity.product.name(), to_sp, &rec, &moved)?;
             log.line(format!(
                 "{}: {} files migrated to the post-SP1 version",

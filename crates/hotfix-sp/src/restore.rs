@@ -9,7 +9,7 @@ use hotfix_engine::{Content, EngineError, Session, View};
 use hotfix_txn::RelPath;
 use serde::{Deserialize, Serialize};
 
-use crate::install::record::join;
+use crate::install::record::{join, state_rel as rel};
 
 /// One restore point.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -125,12 +125,6 @@ pub fn restore(session: &Session<'_>, number: u32) -> Result<RestorePoint, Engin
         .into_iter()
         .find(|p| p.number == number)
         .ok_or_else(|| EngineError::Usage(format!("there is no restore point {number}")))?;
-    let rel = |s: &str| {
-        RelPath::new(s).map_err(|e| EngineError::State {
-            path: s.to_owned(),
-            problem: e.to_string(),
-        })
-    };
     for (hive, snap) in &point.hives {
         view.put(&rel(hive)?, Content::Disk(rel(snap)?));
     }

@@ -84,12 +84,6 @@ struct Item {
     bytes: Vec<u8>,
 }
 
-fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x100_0000_01b3)
-    })
-}
-
 fn pe_file(
     name: &str,
     version: FileVersion,
@@ -101,7 +95,7 @@ fn pe_file(
     let mut pe = PeSpec::new(kind, name, version, &format!("{version} ({tag})"));
     pe.language = spec.language.langid();
     // Different bytes from the base build of the same name.
-    pe.seed = fnv(name) ^ u64::from(spec.sp);
+    pe.seed = hotfix_pe::name_seed(name) ^ u64::from(spec.sp);
     hotfix_pe::build_at_least(pe, size).map_err(|e| SpError::Synth(format!("{name}: {e}")))
 }
 
@@ -150,7 +144,7 @@ fn payload(data: &DataSet, spec: &SpSpec) -> Result<Vec<Item>, SpError> {
         }
         let bytes = match b.version {
             Some(v) => pe_file(&b.name, sp_version(v, release), tag, b.size, spec)?,
-            None => hotfix_pe::data_file(fnv(&b.dest) ^ 0x5350, b.size),
+            None => hotfix_pe::data_file(hotfix_pe::name_seed(&b.dest) ^ 0x5350, b.size),
         };
         let dir = b.dest.rsplit_once('\\').map_or("", |(d, _)| d);
         let dest = if dir.is_empty() {
@@ -181,7 +175,7 @@ fn payload(data: &DataSet, spec: &SpSpec) -> Result<Vec<Item>, SpError> {
             let name = format!("sp{}file{n:04}.dll", spec.sp);
             // Sizes spread from half to one and a half times the mean, as
             // system DLLs are; the sum stays on target.
-            let spread = (fnv(&name) % 1001) as i64 - 500;
+            let spread = (hotfix_pe::name_seed(&name) % 1001) as i64 - 500;
             let size = (mean as i64 + mean as i64 * spread / 1000).max(4096) as u64;
             let bytes = pe_file(&name, os_version, tag, size, spec)?;
             items.push(Item {

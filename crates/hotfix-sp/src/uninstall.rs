@@ -3,10 +3,9 @@
 
 use hotfix_engine::{Content, EngineError, InstallerLog, Session, View, load_records};
 use hotfix_model::SpLevel;
-use hotfix_txn::RelPath;
 use serde::Serialize;
 
-use crate::install::record::{SpRecord, join, record_path};
+use crate::install::record::{SpRecord, join, record_path, state_rel as rel};
 
 /// What `sp uninstall` did.
 #[derive(Debug, Clone, Serialize)]
@@ -24,13 +23,6 @@ pub struct SpUninstallReport {
     pub later_hotfixes: Vec<String>,
     /// Dual-mode hotfixes given back their pre-SP1 files (Xpsp1hfm).
     pub restored_pre_sp1: Vec<String>,
-}
-
-fn rel(s: &str) -> Result<RelPath, EngineError> {
-    RelPath::new(s).map_err(|e| EngineError::State {
-        path: s.to_owned(),
-        problem: e.to_string(),
-    })
 }
 
 /// Removes the installed service pack.
@@ -51,7 +43,13 @@ pub fn sp_uninstall(
         path: image.win_path(&rec_path),
         problem: e.to_string(),
     })?;
-    let later = later_hotfixes(session, &record.installed_at);
+    let records = load_records(&view, &session.paths)?;
+    // Installed hotfixes whose records are newer than the SP's install.
+    let later: Vec<String> = records
+        .iter()
+        .filter(|r| r.installed_at >= record.installed_at)
+        .map(|r| r.kb.clone())
+        .collect();
     if !later.is_empty() {
         notify(&format!(
             "warning: these updates were installed after {} and are removed with it: {}",
@@ -65,7 +63,7 @@ pub fn sp_uninstall(
         restored: 0,
         removed: 0,
         later_hotfixes: later,
-        restored_pre_sp1: load_records(&view, &session.paths)?
+        restored_pre_sp1: records
             .into_iter()
             .filter(|r| {
                 r.dual_mode
@@ -136,26 +134,4 @@ pub fn sp_uninstall(
         ));
     }
     Ok(report)
-}
-
-/// Installed hotfixes whose records are newer than the SP's install.
-fn later_hotfixes(session: &Session<'_>, sp_installed_at: &str) -> Vec<String> {
-    let fs = session.fs;
-    let dir = session.paths.installed_dir();
-    let mut out = Vec::new();
-    let Ok(entries) = fs.read_dir(&session.image.host(&dir)) else {
-        return out;
-    };
-    for e in entries {
-        let Ok(p) = dir.join(&e.name) else { continue };
-        let Ok(text) = fs.read(&session.image.host(&p)) else {
-            continue;
-        };
-        if let Ok(rec) = serde_json::from_slice::<hotfix_engine::InstallRecord>(&text)
-            && rec.installed_at.as_str() >= sp_installed_at
-        {
-            out.push(rec.kb);
-        }
-    }
-    out
 }

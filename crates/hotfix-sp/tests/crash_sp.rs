@@ -5,31 +5,14 @@
 //! few seconds. Then the same for SP1 on RTM with a dual-mode fix, whose
 //! migration is part of the SP's transaction.
 
-use hotfix_dataset::{DEFAULT_DATA, DataSet};
+use hotfix_dataset::DataSet;
 use hotfix_engine::{EngineError, InstallOptions, Session, Wait};
-use hotfix_fs::{Fs, MemFs};
-use hotfix_image::{GenerateSpec, generate};
+use hotfix_fs::Fs;
 use hotfix_model::{Language, Product, SpLevel};
-use hotfix_package::{Package, SynthOptions, synth};
+use hotfix_package::Package;
 use hotfix_sp::{SpOptions, SpSpec, sp_install, synth_sp};
-use hotfix_testkit::fixture::{FROZEN_TIME, root};
+use hotfix_testkit::fixture::{FROZEN_TIME, data_for, mem_image_at, open_packages, root};
 use hotfix_testkit::sweep::sweep;
-
-fn data(kbs: &[&str]) -> DataSet {
-    let mut data = DataSet::parse(DEFAULT_DATA).unwrap();
-    data.updates
-        .retain(|u| u.product == Product::WindowsXp && kbs.iter().any(|k| u.kb.to_string() == *k));
-    data
-}
-
-fn image(data: &DataSet, sp: u8) -> MemFs {
-    let fs = MemFs::new();
-    let mut spec = GenerateSpec::new(Product::WindowsXp, SpLevel(sp), Language::ENU);
-    spec.dllcache = false;
-    generate(&fs, &root(), &spec, data, &mut |_, _| {}).unwrap();
-    fs.sync_all();
-    fs
-}
 
 fn service_pack(data: &DataSet, sp: u8) -> Package {
     let spec = SpSpec {
@@ -55,9 +38,9 @@ fn run_sp(fs: &dyn Fs, pkg: &Package) -> Result<(), EngineError> {
 #[test]
 fn sp2_install_crashed_anywhere_recovers_to_pre_or_post() {
     hotfix_txn::clock::freeze(FROZEN_TIME);
-    let data = data(&["KB890046", "KB920213"]);
-    let base = image(&data, 1);
-    let pkg = service_pack(&data, 2);
+    let kbs = ["KB890046", "KB920213"];
+    let base = mem_image_at(&kbs, SpLevel(1)).unwrap();
+    let pkg = service_pack(&data_for(&kbs).unwrap(), 2);
     let report = sweep("sp install SP2", &base, &root(), &|fs| run_sp(fs, &pkg)).unwrap();
     eprintln!("{report:?}");
     assert!(report.crash_points > 50, "{report:?}");
@@ -67,25 +50,19 @@ fn sp2_install_crashed_anywhere_recovers_to_pre_or_post() {
 #[test]
 fn sp1_install_with_dual_mode_migration_crashed_anywhere_recovers_to_pre_or_post() {
     hotfix_txn::clock::freeze(FROZEN_TIME);
-    let data = data(&["KB828035"]);
-    let base = image(&data, 0);
-    let opts = SynthOptions {
-        language: Language::ENU,
-        sfx: false,
-        compression_fast: true,
-    };
-    let fix = synth(&data.updates[0], &opts).unwrap();
-    let fix = Package::open(fix.bytes, &fix.file_name).unwrap();
+    let kbs = ["KB828035"];
+    let base = mem_image_at(&kbs, SpLevel(0)).unwrap();
     {
         let session = Session::open(&base, &root(), Wait::NoWait, &mut |_| {}).unwrap();
         let opts = InstallOptions {
             command_line: "hotfix install".into(),
             ..Default::default()
         };
-        hotfix_engine::install(&session, &[fix], &opts, &mut |_| {}).unwrap();
+        let fix = open_packages(&kbs).unwrap();
+        hotfix_engine::install(&session, &fix, &opts, &mut |_| {}).unwrap();
     }
     base.sync_all();
-    let pkg = service_pack(&data, 1);
+    let pkg = service_pack(&data_for(&kbs).unwrap(), 1);
     let report = sweep("sp install SP1 (dual-mode)", &base, &root(), &|fs| {
         run_sp(fs, &pkg)
     })

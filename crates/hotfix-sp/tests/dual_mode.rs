@@ -7,30 +7,17 @@
 //! Then SP2: the fix is "Superseded by Service Pack 2", and cancelling
 //! setup (the Ctrl-C flag) before and after the point of no return.
 
-use std::path::PathBuf;
-
-use hotfix_dataset::{DEFAULT_DATA, DataSet};
 use hotfix_engine::{InstallOptions, InstallRecord, Session, Status, Wait};
 use hotfix_fs::{Fs, MemFs};
 use hotfix_image::{GenerateSpec, generate};
 use hotfix_model::{FileVersion, Language, Product, SpLevel};
-use hotfix_package::{Package, SynthOptions, synth};
+use hotfix_package::Package;
 use hotfix_sp::{SpOptions, SpSpec, sp_install, sp_uninstall, synth_sp};
+use hotfix_testkit::fixture::{data_for, open_packages, root};
 
 /// XP entries of the data set with both dual-mode sides.
 const DUAL: [&str; 4] = ["KB828035", "KB835732", "KB833987", "KB839645"];
 const KB: &str = "KB828035";
-
-fn root() -> PathBuf {
-    PathBuf::from("/img")
-}
-
-fn data(kbs: &[&str]) -> DataSet {
-    let mut data = DataSet::parse(DEFAULT_DATA).unwrap();
-    data.updates
-        .retain(|u| u.product == Product::WindowsXp && kbs.iter().any(|k| u.kb.to_string() == *k));
-    data
-}
 
 fn open(fs: &MemFs) -> Session<'_> {
     Session::open(fs, &root(), Wait::NoWait, &mut |_| {}).unwrap()
@@ -48,25 +35,18 @@ fn record(fs: &MemFs) -> InstallRecord {
 
 /// An XP RTM image with the dual-mode fix installed, and the SP1 package.
 fn rtm_with_fix() -> (MemFs, Package) {
-    let data = data(&[KB]);
+    let data = data_for(&[KB]).unwrap();
     let fs = MemFs::new();
     let spec = GenerateSpec::new(Product::WindowsXp, SpLevel(0), Language::ENU);
     generate(&fs, &root(), &spec, &data, &mut |_, _| {}).unwrap();
-    let update = &data.updates[0];
-    assert!(update.is_dual_mode());
-    let opts = SynthOptions {
-        language: Language::ENU,
-        sfx: false,
-        compression_fast: true,
-    };
-    let s = synth(update, &opts).unwrap();
-    let pkg = Package::open(s.bytes, &s.file_name).unwrap();
+    assert!(data.updates[0].is_dual_mode());
     let session = open(&fs);
     let opts = InstallOptions {
         command_line: "hotfix install".into(),
         ..Default::default()
     };
-    hotfix_engine::install(&session, &[pkg], &opts, &mut |_| {}).unwrap();
+    let fix = open_packages(&[KB]).unwrap();
+    hotfix_engine::install(&session, &fix, &opts, &mut |_| {}).unwrap();
     drop(session);
     let sp = synth_sp(
         &data,
@@ -93,7 +73,7 @@ fn install_sp(fs: &MemFs, pkg: &Package) -> hotfix_sp::SpReport {
 
 #[test]
 fn the_data_set_has_four_xp_dual_mode_updates() {
-    let data = data(&DUAL);
+    let data = data_for(&DUAL).unwrap();
     assert_eq!(data.updates.len(), 4);
     for u in &data.updates {
         assert!(u.is_dual_mode(), "{} is not dual-mode", u.kb);
@@ -196,7 +176,7 @@ fn sp1_migrates_verify_reports_once_and_removing_sp1_restores_the_pre_sp1_fix() 
 
 fn sp2(kbs: &[&str]) -> Package {
     let sp = synth_sp(
-        &data(kbs),
+        &data_for(kbs).unwrap(),
         &SpSpec {
             product: Product::WindowsXp,
             sp: 2,
@@ -286,4 +266,35 @@ fn a_cancel_after_the_point_of_no_return_is_logged_and_setup_finishes() {
         log.contains("after the point of no return: setup continues"),
         "{log}"
     );
+}
+
+#[test]
+fn an_in_use_file_is_queued_and_the_restart_puts_the_migrated_build_in_place() {
+    let (fs, sp1) = rtm_with_fix();
+    let msgsvc = "C:\\WINDOWS\\system32\\msgsvc.dll";
+    {
+        let session = open(&fs);
+        hotfix_image::lock_files(&fs, &session.image, &[msgsvc.to_owned()]).unwrap();
+    }
+    let before = version(&fs, "WINDOWS/system32/msgsvc.dll");
+    let report = install_sp(&fs, &sp1);
+    assert!(report.queued > 0, "{report:?}");
+    assert_eq!(report.outcome.code(), 3010);
+    assert_eq!(version(&fs, "WINDOWS/system32/msgsvc.dll"), before);
+    let session = open(&fs);
+    let done = hotfix_engine::restart(&session, "hotfix restart").unwrap();
+    let step = done
+        .steps
+        .iter()
+        .find(|s| s.source.to_lowercase().ends_with("msgsvc.dll.hfkb324720"))
+        .expect("msgsvc.dll was queued");
+    // One `!` (replace existing) in the queue, so the target is the file.
+    assert!(
+        step.target
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case(msgsvc)),
+        "{step:?}"
+    );
+    drop(session);
+    assert_eq!(version(&fs, "WINDOWS/system32/msgsvc.dll").revision, 1309);
 }

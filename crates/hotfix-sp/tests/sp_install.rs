@@ -4,7 +4,7 @@
 //! seed 000's unreadable spupdsvc.exe (rule R3 and --strict-versions),
 //! uninstall and restore points.
 
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -15,6 +15,7 @@ use hotfix_image::{GenerateSpec, generate};
 use hotfix_model::{Language, Product, SpLevel};
 use hotfix_package::Package;
 use hotfix_sp::{SpOptions, SpSpec, Stage, sp_install, sp_uninstall, synth_sp};
+use hotfix_testkit::fixture::root;
 
 /// MemFs that records the most bytes in use after any mutating step.
 #[derive(Debug)]
@@ -116,10 +117,6 @@ impl Fs for &'static PeakFs {
     }
 }
 
-fn root() -> PathBuf {
-    PathBuf::from("/img")
-}
-
 /// An XP SP1 JPN image and the SP2 package, at a test scale.
 fn setup() -> (&'static PeakFs, Package) {
     let mem = MemFs::new();
@@ -216,8 +213,6 @@ fn seed_000_unreadable_spupdsvc_installs_and_the_peak_stays_under_the_figure() {
     assert_eq!(session.identity.sp, SpLevel(2));
 }
 
-use std::io::Write;
-
 #[test]
 fn strict_versions_cancels_like_the_original() {
     let (fs, pkg) = setup();
@@ -242,11 +237,7 @@ fn strict_versions_cancels_like_the_original() {
 #[test]
 fn short_disk_is_refused_before_writing_with_the_figure() {
     let (fs, pkg) = setup();
-    let free_needed = {
-        let used = fs.used();
-        fs.inner.set_capacity(Some(used + (1 << 20)));
-        used
-    };
+    fs.inner.set_capacity(Some(fs.used() + (1 << 20)));
     let err = install(&fs, &pkg, false).unwrap_err();
     assert!(matches!(err, EngineError::DiskSpace { .. }), "{err}");
     let log = svcpack_log(&fs);
@@ -256,23 +247,22 @@ fn short_disk_is_refused_before_writing_with_the_figure() {
     );
     assert!(!fs.exists(&root().join("WINDOWS/$NtServicePackUninstall$")));
     assert!(!fs.exists(&root().join("WINDOWS/$hotfix$/journal")));
-    let _ = free_needed;
 }
 
 #[test]
 fn uninstall_and_restore_points_give_back_the_previous_level_exactly() {
     let (fs, pkg) = setup();
-    let shell = root().join("WINDOWS/system32/dllcache");
+    let dllcache = root().join("WINDOWS/system32/dllcache");
     let listing = |fs: &&'static PeakFs| {
         let mut v = Vec::new();
-        for e in fs.read_dir(&shell).unwrap() {
-            v.push((e.name.clone(), fs.read(&shell.join(&e.name)).unwrap()));
+        for e in fs.read_dir(&dllcache).unwrap() {
+            v.push((e.name.clone(), fs.read(&dllcache.join(&e.name)).unwrap()));
         }
         v
     };
-    let system = root().join("WINDOWS/system32/config/SOFTWARE");
+    let software = root().join("WINDOWS/system32/config/SOFTWARE");
     let before_files = listing(&fs);
-    let before_hive = fs.read(&system).unwrap();
+    let before_hive = fs.read(&software).unwrap();
     install(&fs, &pkg, false).unwrap();
     assert_ne!(listing(&fs), before_files);
     {
@@ -287,7 +277,7 @@ fn uninstall_and_restore_points_give_back_the_previous_level_exactly() {
     assert!(report.restored > 100);
     drop(session);
     assert_eq!(listing(&fs), before_files);
-    assert_eq!(fs.read(&system).unwrap(), before_hive);
+    assert_eq!(fs.read(&software).unwrap(), before_hive);
     assert!(!fs.exists(&spupdsvc()));
     let session = Session::open(&fs, &root(), Wait::Block, &mut |_| {}).unwrap();
     assert_eq!(session.identity.sp, SpLevel(1));

@@ -42,17 +42,33 @@ pub fn data_for(kbs: &[&str]) -> Result<DataSet, BoxError> {
 /// Generates an XP SP2 (ENU) image at `root` holding the base files of
 /// `kbs` (no dllcache copies).
 pub fn generate_image(fs: &dyn Fs, root: &Path, kbs: &[&str]) -> Result<(), BoxError> {
+    generate_image_at(fs, root, kbs, SpLevel(2))
+}
+
+/// [`generate_image`] at service-pack `level` (service-pack tests start
+/// from RTM or SP1).
+pub fn generate_image_at(
+    fs: &dyn Fs,
+    root: &Path,
+    kbs: &[&str],
+    level: SpLevel,
+) -> Result<(), BoxError> {
     let data = data_for(kbs)?;
-    let mut spec = GenerateSpec::new(Product::WindowsXp, SpLevel(2), Language::ENU);
+    let mut spec = GenerateSpec::new(Product::WindowsXp, level, Language::ENU);
     spec.dllcache = false;
     generate(fs, root, &spec, &data, &mut |_, _| {})?;
     Ok(())
 }
 
-/// An in-memory image at [`ROOT`] for `kbs`, fully durable.
+/// An in-memory XP SP2 image at [`ROOT`] for `kbs`, fully durable.
 pub fn mem_image(kbs: &[&str]) -> Result<MemFs, BoxError> {
+    mem_image_at(kbs, SpLevel(2))
+}
+
+/// [`mem_image`] at service-pack `level`.
+pub fn mem_image_at(kbs: &[&str], level: SpLevel) -> Result<MemFs, BoxError> {
     let fs = MemFs::new();
-    generate_image(&fs, &root(), kbs)?;
+    generate_image_at(&fs, &root(), kbs, level)?;
     fs.sync_all();
     Ok(fs)
 }

@@ -7,9 +7,9 @@
 //! - [`fixture`] builds small XP SP2 images restricted to a few updates and
 //!   the synthesized packages of those updates, fast enough for thousands of
 //!   crash runs.
-//! - [`sweep`] crashes a command at every mutating step (or a deterministic
-//!   sample), builds every crash image, recovers it and checks that the
-//!   image is the pre- or the post-state.
+//! - [`sweep`] crashes a command at every mutating step, builds every crash
+//!   image, recovers it and checks that the image is the pre- or the
+//!   post-state.
 //!
 //! Start with [`sweep::sweep`]; the tests using it live in
 //! `crates/hotfix-engine/tests/crash_*.rs` and `crates/hotfix/tests/`.

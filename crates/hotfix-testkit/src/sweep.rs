@@ -87,7 +87,6 @@ pub fn sweep(
         return Err(format!("{name}: the command changed nothing"));
     }
     let total = counted.steps();
-    let steps: Vec<u64> = (1..=total).collect();
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let check = Check {
         name,
@@ -100,11 +99,10 @@ pub fn sweep(
     let parts: Vec<Result<SweepReport, SweepError>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
             .map(|w| {
-                let mine: Vec<u64> = steps.iter().copied().skip(w).step_by(workers).collect();
                 let check = &check;
                 s.spawn(move || {
                     let mut part = SweepReport::default();
-                    for n in mine {
+                    for n in (1..=total).skip(w).step_by(workers) {
                         part.add(&check.crash_at(n)?);
                     }
                     Ok(part)

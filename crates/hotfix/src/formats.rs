@@ -149,12 +149,8 @@ fn value_json(v: &hotfix_hive::Value) -> serde_json::Value {
         V::Dword(n) | V::DwordBigEndian(n) => (*n).into(),
         V::Qword(n) => (*n).into(),
         V::MultiSz(list) => list.clone().into(),
-        other => hex_string(&other.to_raw()).into(),
+        other => hex::encode(other.to_raw()).into(),
     }
-}
-
-fn hex_string(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// `hotfix reg query`.

@@ -130,7 +130,8 @@ pub fn read_packages(fs: &dyn Fs, paths: &[PathBuf]) -> Result<Vec<Package>, Cli
     Ok(out)
 }
 
-fn command_line() -> String {
+/// The command line as typed, for logs and journals.
+pub fn command_line() -> String {
     std::env::args().collect::<Vec<_>>().join(" ")
 }
 

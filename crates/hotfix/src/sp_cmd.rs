@@ -13,8 +13,55 @@ use indicatif::ProgressBar;
 
 use crate::ImageArg;
 use crate::formats::{load_data, parse_lang, parse_os};
-use crate::servicing::{filesystem, open, read_packages};
+use crate::servicing::{command_line, filesystem, open, read_packages};
 use crate::ui::{CliError, CmdResult, count_bar, print_json};
+
+/// One progress bar per setup stage, like the original's dialog.
+#[derive(Debug, Default)]
+pub struct StageBars {
+    bar: Option<(Stage, ProgressBar)>,
+    clear: bool,
+}
+
+impl StageBars {
+    /// Bars that vanish when done, for callers that print their own stage
+    /// lines.
+    pub fn clearing() -> Self {
+        Self {
+            bar: None,
+            clear: true,
+        }
+    }
+
+    /// Moves the bar to `stage` at `done` of `total`; `on_new_stage` runs
+    /// once when a stage begins.
+    pub fn update(
+        &mut self,
+        stage: Stage,
+        done: u64,
+        total: u64,
+        on_new_stage: impl FnOnce(Stage),
+    ) {
+        if self.bar.as_ref().is_none_or(|(s, _)| *s != stage) {
+            self.finish();
+            on_new_stage(stage);
+            self.bar = Some((stage, count_bar(total.max(1), stage.label())));
+        }
+        if let Some((_, b)) = &self.bar {
+            b.set_length(total.max(1));
+            b.set_position(done);
+        }
+    }
+
+    /// Finishes the current bar.
+    pub fn finish(&mut self) {
+        match self.bar.take() {
+            Some((_, b)) if self.clear => b.finish_and_clear(),
+            Some((_, b)) => b.finish(),
+            None => {}
+        }
+    }
+}
 
 /// `hotfix synth-sp`.
 #[derive(Debug, Args)]
@@ -135,29 +182,19 @@ pub fn sp(c: &SpCommand) -> CmdResult {
             let cancel = cancel_on_ctrl_c();
             let opts = SpOptions {
                 strict_versions: *strict_versions,
-                command_line: std::env::args().collect::<Vec<_>>().join(" "),
+                command_line: command_line(),
                 cancel: Some(cancel.flag.clone()),
             };
-            let mut bar: Option<(Stage, ProgressBar)> = None;
+            let mut bars = StageBars::default();
             let result = sp_install(&session, &pkg, &opts, &mut |stage, done, total| {
-                if bar.as_ref().is_none_or(|(s, _)| *s != stage) {
-                    if let Some((_, b)) = bar.take() {
-                        b.finish();
-                    }
+                bars.update(stage, done, total, |stage| {
                     if stage == Stage::RestorePoint {
                         cancel.point_of_no_return.store(true, Ordering::SeqCst);
                         eprintln!("after the restore point the install can no longer be cancelled");
                     }
-                    bar = Some((stage, count_bar(total.max(1), stage.label())));
-                }
-                if let Some((_, b)) = &bar {
-                    b.set_length(total.max(1));
-                    b.set_position(done);
-                }
+                });
             });
-            if let Some((_, b)) = bar.take() {
-                b.finish();
-            }
+            bars.finish();
             let report = result.inspect_err(|e| {
                 if let hotfix_engine::EngineError::DiskSpace { needed, free, .. } = e {
                     eprintln!(

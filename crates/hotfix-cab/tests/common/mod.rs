@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use hotfix_cab::{CabError, CabInput};
+
 /// Deterministic incompressible bytes (xorshift64).
 pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
     let mut state = seed | 1;
@@ -26,6 +28,39 @@ pub fn text_bytes(len: usize) -> Vec<u8> {
         .cycle()
         .take(len)
         .collect()
+}
+
+/// Name and contents of the test set: empty, 1 byte, 100 KB compressible,
+/// 3 MB random and 40 files in nested folders.
+pub fn sample_files() -> Vec<(String, Vec<u8>)> {
+    let mut files = vec![
+        ("empty.txt".to_string(), Vec::new()),
+        ("one.bin".to_string(), vec![0x5a]),
+        ("text\\compressible.txt".to_string(), text_bytes(100_000)),
+        ("random.bin".to_string(), random_bytes(3 << 20, 7)),
+    ];
+    for i in 0..40 {
+        let name = format!("SP2QFE\\dir{}\\sub{}\\file{i:02}.dll", i % 4, i % 3);
+        files.push((name, random_bytes(1000 + i * 517, i as u64 + 100)));
+    }
+    files
+}
+
+/// The writer's view of `files`.
+pub fn inputs(files: &[(String, Vec<u8>)]) -> Vec<CabInput<'_>> {
+    files
+        .iter()
+        .map(|(name, data)| CabInput { name, data })
+        .collect()
+}
+
+/// A refusal of damaged input must come from parsing or decoding, never be a
+/// lookup or writer error.
+pub fn assert_input_error(err: &CabError) {
+    assert!(
+        !matches!(err, CabError::NoSuchEntry { .. } | CabError::NoFiles),
+        "damaged input gave {err:?}"
+    );
 }
 
 /// One file entry for [`raw_cabinet`].
@@ -104,12 +139,18 @@ pub fn have_tool(tool: &str) -> bool {
     let found = std::env::var_os("PATH")
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(tool).is_file()));
     if !found {
-        if std::env::var("HOTFIX_REQUIRE_ORACLES").as_deref() == Ok("1") {
-            panic!("{tool} not installed, and HOTFIX_REQUIRE_ORACLES=1");
-        }
-        println!("skipped: {tool} not installed");
+        oracle_missing(tool);
     }
     found
+}
+
+/// Reports a missing oracle: prints the skip notice, or panics if
+/// `HOTFIX_REQUIRE_ORACLES=1`.
+pub fn oracle_missing(what: &str) {
+    if std::env::var("HOTFIX_REQUIRE_ORACLES").as_deref() == Ok("1") {
+        panic!("{what} not installed, and HOTFIX_REQUIRE_ORACLES=1");
+    }
+    println!("skipped: {what} not installed");
 }
 
 /// Runs a tool, panicking with its output if it cannot be started.

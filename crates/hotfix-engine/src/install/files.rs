@@ -11,33 +11,45 @@ use super::Ctx;
 use super::plan::{Layout, Mode, Target};
 use crate::EngineError;
 use crate::rank::{Facts, tag_number};
-use crate::record::{BaselineEntry, FileAction, FileRecord, sha256_hex};
+use crate::record::{BaselineEntry, FileAction, FileRecord};
 use crate::view::Content;
 
 /// dirid of the Windows File Protection cache; its copies get no backup.
 const DLLCACHE: u32 = 65619;
+
+/// `%windir%\$hf_mig$`: QFE copies kept by GDR installs (KB824994).
+pub(crate) const HF_MIG_DIR: &str = "$hf_mig$";
 
 /// The payload copy chosen for a target: its path, bytes and facts.
 type Picked = (String, Arc<Vec<u8>>, Facts);
 
 impl Ctx<'_, '_> {
     fn hf_mig(&self) -> RelPath {
-        join(self.view.image().windir(), "$hf_mig$")
+        join(self.view.image().windir(), HF_MIG_DIR)
+    }
+
+    /// The first of `candidate(0)`, `candidate(1)`, ... that names no file in
+    /// the planned image.
+    fn first_free(&self, candidate: impl Fn(u32) -> RelPath) -> RelPath {
+        let mut n = 0;
+        loop {
+            let p = candidate(n);
+            if !self.view.exists(&p) {
+                return p;
+            }
+            n += 1;
+        }
     }
 
     /// Index of the queue entry that targets `rel`, if any.
     fn queued_for(&self, rel: &RelPath) -> Option<usize> {
-        let nt = self.view.image().nt_path(rel).to_lowercase();
-        self.queue.ops.iter().position(|op| {
-            op.target
-                .as_deref()
-                .is_some_and(|t| t.trim_start_matches(['!', '@']).to_lowercase() == nt)
-        })
+        let nt = self.view.image().nt_path(rel);
+        self.queue.ops.iter().position(|op| op.targets(&nt))
     }
 
     /// The image file a queued NT path names.
     fn queued_source(&self, idx: usize) -> Option<RelPath> {
-        let src = self.queue.ops[idx].source.trim_start_matches('@');
+        let src = &self.queue.ops[idx].source;
         self.view.image().resolve(self.view.fs(), src).ok()
     }
 
@@ -86,7 +98,11 @@ impl Ctx<'_, '_> {
             });
         };
         let bytes = Arc::new(pkg.read(&path)?);
-        let mut best = (path, bytes.clone(), Facts::of(&bytes));
+        let facts = match pkg.manifest.find(&path) {
+            Some(entry) => Facts::with_digest(&bytes, hex::encode(entry.sha256)),
+            None => Facts::of(&bytes),
+        };
+        let mut best = (path, bytes.clone(), facts);
         let kb = self.kb.clone();
         match (layout.chosen, layout.qfe) {
             (Some(chosen), Some(qfe)) if chosen != qfe => {
@@ -204,23 +220,20 @@ impl Ctx<'_, '_> {
         }
 
         let dllcache = t.copy.dest.dirid == DLLCACHE;
-        if let Some(cur) = &cur {
+        if cur.is_some() {
             if let (Some(dir), false) = (backup_dir, dllcache) {
-                let name = t.rel.file_name().to_owned();
-                let mut backup = join(dir, &name);
-                let mut n = 1;
-                while self.view.exists(&backup) {
-                    backup = join(dir, &format!("{n}/{name}"));
-                    n += 1;
-                }
+                let name = t.rel.file_name();
+                let backup = self.first_free(|n| match n {
+                    0 => join(dir, name),
+                    n => join(dir, &format!("{n}/{name}")),
+                });
                 if let Some(c) = self.view.content(&t.rel) {
                     self.view.put(&backup, c);
                 }
                 record.backup = Some(backup.as_str().to_owned());
             }
-            if !self.opts.no_backup {
-                let sha = sha256_hex(cur);
-                let store = self.paths.store(&sha);
+            if let (false, Some(cf)) = (self.opts.no_backup, &cur_facts) {
+                let store = self.paths.store(&cf.rank.sha256);
                 if !self.view.exists(&store)
                     && let Some(c) = self.view.content(&t.rel)
                 {
@@ -234,7 +247,7 @@ impl Ctx<'_, '_> {
                 key.clone(),
                 BaselineEntry {
                     target: t.rel.as_str().to_owned(),
-                    sha256: cur.as_ref().map(|b| sha256_hex(b)),
+                    sha256: cur_facts.as_ref().map(|f| f.rank.sha256.clone()),
                     version: cur_facts
                         .as_ref()
                         .and_then(|f| f.rank.version)
@@ -278,14 +291,8 @@ impl Ctx<'_, '_> {
         } else if live && known && cur.is_some() {
             self.drop_queued(&t.rel);
             let parent = t.rel.parent().unwrap_or_else(|| t.rel.clone());
-            let mut n = 1;
-            let aside = loop {
-                let p = join(&parent, &format!("{}.hfold{n}", t.rel.file_name()));
-                if !self.view.exists(&p) {
-                    break p;
-                }
-                n += 1;
-            };
+            let aside = self
+                .first_free(|n| join(&parent, &format!("{}.hfold{}", t.rel.file_name(), n + 1)));
             if let Some(c) = self.view.content(&t.rel) {
                 self.view.put(&aside, c);
             }
@@ -301,8 +308,7 @@ impl Ctx<'_, '_> {
             ));
         } else if live {
             self.drop_queued(&t.rel);
-            let parent = t.rel.parent().unwrap_or_else(|| t.rel.clone());
-            let staged = join(&parent, &format!("{}.hf{}", t.rel.file_name(), self.kb));
+            let staged = staged_name(&t.rel, &self.kb);
             self.view.put_bytes(&staged, new);
             let image = self.view.image();
             self.queue.ops.push(PendingOp::replace(
@@ -326,6 +332,13 @@ impl Ctx<'_, '_> {
         }
         Ok(Some(record))
     }
+}
+
+/// Where an in-use file's new copy waits for the restart: beside the
+/// target, as `<name>.hf<KB>` (rule R5).
+pub fn staged_name(target: &RelPath, kb: &str) -> RelPath {
+    let parent = target.parent().unwrap_or_else(|| target.clone());
+    join(&parent, &format!("{}.hf{kb}", target.file_name()))
 }
 
 /// `base/rest`; our joins are of names we built or validated.

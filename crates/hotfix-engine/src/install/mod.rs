@@ -16,7 +16,8 @@ use hotfix_pending::PendingQueue;
 use serde::Serialize;
 
 pub use dual::XPSP1HFM_DIR;
-pub(crate) use files::join;
+pub use files::staged_name;
+pub(crate) use files::{HF_MIG_DIR, join};
 pub(crate) use footprint::FootprintKeys;
 pub use plan::applicability;
 
@@ -146,7 +147,7 @@ impl Ctx<'_, '_> {
         self.log
             .line(format!("AnalyzePhaseOne: {} target files", targets.len()));
         self.log.line(format!(
-            "FindFirstFile {}\\$hf_mig$\\*.*",
+            "FindFirstFile {}\\{HF_MIG_DIR}\\*.*",
             self.view.image().win_path(self.view.image().windir())
         ));
         if self.opts.force_branch.is_none()

@@ -4,13 +4,13 @@
 use std::collections::BTreeSet;
 
 use hotfix_image::Identity;
-use hotfix_inf::{CmpOp, Condition, CopyFile, DirRoot, RegRoot, dirid_location};
+use hotfix_inf::{CmpOp, Condition, CopyFile, DirRoot, RegRoot, dirid_location, parse_u32};
 use hotfix_model::{Branch, BranchKind, DualSide, PayloadFolder, SpLevel, TagRank};
 use hotfix_package::Package;
 use hotfix_txn::RelPath;
 
 use crate::EngineError;
-use crate::rank::Facts;
+use crate::rank::version_and_tag;
 use crate::registry::Registry;
 use crate::view::View;
 
@@ -229,20 +229,10 @@ fn check_reg(
     let Some(expected) = expected else {
         return op == CmpOp::Exists;
     };
-    let number = |t: &str| {
-        let t = t.trim();
-        t.strip_prefix("0x")
-            .or_else(|| t.strip_prefix("0X"))
-            .map_or_else(
-                || t.parse::<u64>().ok(),
-                |h| u64::from_str_radix(h, 16).ok(),
-            )
-    };
     let have_num = value
         .as_dword()
-        .map(u64::from)
-        .or_else(|| value.as_str().and_then(number));
-    match (have_num, number(expected)) {
+        .or_else(|| value.as_str().and_then(parse_u32));
+    match (have_num, parse_u32(expected)) {
         (Some(h), Some(w)) => compare(op, h, w),
         _ => value
             .as_str()
@@ -291,7 +281,7 @@ fn holds(
             let Some(bytes) = view.read(&rel)? else {
                 return Ok(false);
             };
-            match (op, Facts::of(&bytes).rank.version, version) {
+            match (op, version_and_tag(&bytes).0, version) {
                 (CmpOp::Exists, _, _) => true,
                 (op, Some(h), Some(v)) => compare(*op, h, *v),
                 _ => false,
@@ -364,7 +354,7 @@ pub fn analyze_branching(
         let Some(bytes) = view.read(&t.rel)? else {
             continue;
         };
-        if Facts::of(&bytes).rank.tag == TagRank::Qfe {
+        if version_and_tag(&bytes).1 == TagRank::Qfe {
             layout.chosen = Some(qfe);
             let sp = id.sp.cardinal().to_lowercase();
             return Ok(Some(format!(

@@ -161,16 +161,11 @@ pub fn sample_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/hive-samples/hivex")
 }
 
-/// A hivex sample hive, or `None` (with a note) when shared/ is absent.
-pub fn sample(name: &str) -> Option<Vec<u8>> {
+/// A hivex sample hive. The samples are committed with the repository, so
+/// a missing one fails the test rather than skipping it.
+pub fn sample(name: &str) -> Vec<u8> {
     let path = sample_dir().join(name);
-    match std::fs::read(&path) {
-        Ok(bytes) => Some(bytes),
-        Err(_) => {
-            println!("skipped: {} not present", path.display());
-            None
-        }
-    }
+    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
 /// Whether an oracle is available; fails the test instead when it is not

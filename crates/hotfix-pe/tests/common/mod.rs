@@ -41,6 +41,12 @@ pub fn specs() -> Vec<PeSpec> {
     out
 }
 
+/// The CheckSum stored in a PE file's optional header (found via e_lfanew).
+pub fn stored_checksum(file: &[u8]) -> u32 {
+    let at = u32::from_le_bytes(file[0x3c..0x40].try_into().unwrap()) as usize + 24 + 64;
+    u32::from_le_bytes(file[at..at + 4].try_into().unwrap())
+}
+
 /// Whether an oracle tool can run; fails under HOTFIX_REQUIRE_ORACLES=1.
 pub fn have(tool: &str, probe: &mut Command) -> bool {
     let ok = probe.output().map(|o| o.status.success()).unwrap_or(false);

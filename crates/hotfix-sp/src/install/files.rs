@@ -6,10 +6,9 @@ use std::sync::Arc;
 
 use hotfix_engine::EngineError;
 use hotfix_inf::{CopyFile, DirRoot, dirid_location};
-use hotfix_pending::PendingOp;
+use hotfix_pending::{PendingOp, PendingQueue};
 use hotfix_txn::RelPath;
 
-use super::record::join;
 use super::{Plan, SpOptions};
 
 /// Where one copy line of update.inf lands, as a Windows path.
@@ -32,6 +31,22 @@ pub(super) fn win_target(c: &CopyFile) -> Option<String> {
 }
 
 impl Plan<'_, '_> {
+    /// Queues `staged` to replace `target` at the restart.
+    pub(crate) fn queue_replace(
+        &mut self,
+        staged: &RelPath,
+        target: &RelPath,
+        queue: &mut PendingQueue,
+    ) {
+        let image = self.view.image();
+        // `PendingOp::replace` writes the `!` itself.
+        queue.ops.push(PendingOp::replace(
+            image.nt_path(staged),
+            image.nt_path(target),
+        ));
+        self.report.queued += 1;
+    }
+
     /// Decides one file; returns its backup path when it is replaced.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn decide(
@@ -42,11 +57,10 @@ impl Plan<'_, '_> {
         if_exists: bool,
         opts: &SpOptions,
         in_use: &BTreeSet<String>,
-        queue: &mut hotfix_pending::PendingQueue,
+        queue: &mut PendingQueue,
         kb: &str,
     ) -> Result<Option<RelPath>, EngineError> {
-        let image = self.view.image();
-        let win = image.win_path(target);
+        let win = self.view.image().win_path(target);
         let new_version = hotfix_pe::read_version(&new).ok().map(|v| v.file_version);
         let Some(cur) = cur else {
             if if_exists {
@@ -92,15 +106,10 @@ impl Plan<'_, '_> {
         let backup = self.keep_old(target);
         self.written.push(new.len() as u64);
         if in_use.contains(&target.as_str().to_lowercase()) {
-            let parent = target.parent().unwrap_or_else(|| target.clone());
-            let staged = join(&parent, &format!("{}.hf{kb}", target.file_name()));
+            let staged = hotfix_engine::staged_name(target, kb);
             self.new_paths.push(staged.clone());
-            queue.ops.push(PendingOp::replace(
-                image.nt_path(&staged),
-                format!("!{}", image.nt_path(target)),
-            ));
+            self.queue_replace(&staged, target, queue);
             self.view.put_bytes(&staged, new);
-            self.report.queued += 1;
         } else {
             self.new_paths.push(target.clone());
             self.view.put_bytes(target, new);

@@ -1,7 +1,7 @@
 //! `hotfix sp install`: the stages of the SP's update.exe, planned on one
 //! [`View`] and committed as one transaction after an exact space check.
 
-mod files;
+pub(crate) mod files;
 pub(crate) mod record;
 mod stage;
 
@@ -267,10 +267,7 @@ fn run(
     }
     reg.store(plan.view)?;
     for hive in [image.software_hive(), image.system_hive()] {
-        if let Some(b) = plan.view.read(&hive)? {
-            plan.written.push(b.len() as u64);
-            plan.new_paths.push(hive);
-        }
+        plan.count_planned(hive)?;
     }
     let record_bytes = serde_json::to_vec_pretty(&plan.record).unwrap_or_default();
     plan.written.push(record_bytes.len() as u64);

@@ -39,6 +39,15 @@ pub(crate) fn join(base: &RelPath, rest: &str) -> RelPath {
     base.join(rest).unwrap_or_else(|_| base.clone())
 }
 
+/// An image path read back from one of our state files (a record, a
+/// restore point): a bad one means the file was damaged.
+pub(crate) fn state_rel(s: &str) -> Result<RelPath, EngineError> {
+    RelPath::new(s).map_err(|e| EngineError::State {
+        path: s.to_owned(),
+        problem: e.to_string(),
+    })
+}
+
 impl Plan<'_, '_> {
     /// Gives the file's current bytes a second name in
     /// `$NtServicePackUninstall$` and records it for spuninst.
@@ -117,9 +126,16 @@ impl Plan<'_, '_> {
         let path = service_packs_path(self.view);
         self.track(&path);
         save_service_packs(self.view, &packs);
-        let len = self.view.read(&path)?.map_or(0, |b| b.len() as u64);
-        self.written.push(len);
-        self.new_paths.push(path);
+        self.count_planned(path)
+    }
+
+    /// Counts a file just planned in the view (a state file, a hive) as
+    /// written by the transaction.
+    pub(crate) fn count_planned(&mut self, path: RelPath) -> Result<(), EngineError> {
+        if let Some(bytes) = self.view.read(&path)? {
+            self.written.push(bytes.len() as u64);
+            self.new_paths.push(path);
+        }
         Ok(())
     }
 

@@ -3,14 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::servicing::read_packages;
+use crate::sp_cmd::StageBars;
+use crate::ui::{CliError, spinner};
 use hotfix_engine::{FileAction, InstallOptions, InstallReport, RestartReport, Session};
 use hotfix_fs::Fs;
 use hotfix_package::Package;
 use hotfix_sp::{SpOptions, SpReport, Stage, sp_install};
-use indicatif::ProgressBar;
-
-use crate::servicing::read_packages;
-use crate::ui::{CliError, count_bar, spinner};
 
 /// `hotfix install /quiet /norestart <paths>` as one transaction.
 pub fn install(
@@ -51,26 +50,16 @@ pub fn service_pack(session: &Session<'_>, pkg: &Package) -> Result<SpReport, Cl
         command_line: format!("hotfix sp install {}", pkg.file_name),
         ..Default::default()
     };
-    let mut bar: Option<(Stage, ProgressBar)> = None;
+    let mut bars = StageBars::clearing();
     let result = sp_install(session, pkg, &opts, &mut |stage, done, total| {
-        if bar.as_ref().is_none_or(|(s, _)| *s != stage) {
-            if let Some((_, b)) = bar.take() {
-                b.finish_and_clear();
-            }
+        bars.update(stage, done, total, |stage| {
             println!("   - {}", stage.label());
             if stage == Stage::RestorePoint {
                 println!("     (after the restore point setup can no longer be cancelled)");
             }
-            bar = Some((stage, count_bar(total.max(1), stage.label())));
-        }
-        if let Some((_, b)) = &bar {
-            b.set_length(total.max(1));
-            b.set_position(done);
-        }
+        });
     });
-    if let Some((_, b)) = bar.take() {
-        b.finish_and_clear();
-    }
+    bars.finish();
     let report = result?;
     println!("   disk space: {}", report.space.describe());
     println!(
