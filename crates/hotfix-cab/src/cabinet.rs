@@ -12,7 +12,9 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+use hotfix_fs::ReadAt;
 
 use crate::folder::{Block, Folder, FolderCursor};
 use crate::name::{MAX_NAME_BYTES, fold_case};
@@ -20,7 +22,7 @@ use crate::{CabEntry, CabError, Limits, Method, check_name};
 
 pub(crate) const SIGNATURE: &[u8; 4] = b"MSCF";
 /// CFHEADER without the optional reserve and set fields.
-pub(crate) const HEADER_LEN: usize = 36;
+pub const HEADER_LEN: usize = 36;
 /// CFFOLDER without its reserved area.
 pub(crate) const FOLDER_ENTRY_LEN: usize = 8;
 /// CFFILE without its name.
@@ -37,9 +39,14 @@ pub(crate) const ATTR_NAME_IS_UTF8: u16 = 0x80;
 /// Folder indices at and above this mark entries spanning cabinets of a set.
 const FIRST_SPANNING_FOLDER_INDEX: u16 = 0xFFFD;
 
-/// A parsed cabinet. It owns the bytes; entries are decompressed on demand.
+/// A parsed cabinet. Entry data is read from its source and decompressed on
+/// demand, so a cabinet on disk is never held in memory whole.
 pub struct Cabinet {
-    data: Vec<u8>,
+    source: Arc<dyn ReadAt>,
+    /// Where the cabinet starts in `source` (after an SFX stub).
+    base: u64,
+    /// The cabinet's size from its header.
+    len: usize,
     tables: Tables,
     /// Decoder state kept between reads, so that reading the entries of a
     /// folder in order decompresses it once.
@@ -103,13 +110,23 @@ fn checked_range(
     len: usize,
     what: &'static str,
 ) -> Result<Range<usize>, CabError> {
+    checked_range_len(data.len(), start, len, what)
+}
+
+/// `start..start + len` when it lies within `0..total`.
+fn checked_range_len(
+    total: usize,
+    start: usize,
+    len: usize,
+    what: &'static str,
+) -> Result<Range<usize>, CabError> {
     match start.checked_add(len) {
-        Some(end) if end <= data.len() => Ok(start..end),
+        Some(end) if end <= total => Ok(start..end),
         _ => Err(CabError::Truncated {
             what,
             offset: start as u64,
             needed: len as u64,
-            end: data.len() as u64,
+            end: total as u64,
         }),
     }
 }
@@ -137,17 +154,30 @@ impl Cabinet {
     /// (use [`crate::find_cabinet`] for an SFX). Bytes after the header's cabinet size
     /// (e.g. an Authenticode signature) are ignored.
     pub fn parse(data: Vec<u8>, limits: &Limits) -> Result<Self, CabError> {
-        if !data.starts_with(SIGNATURE) {
+        Self::from_source(Arc::new(data), 0, limits)
+    }
+
+    /// Parses the cabinet that starts at byte `base` of `source` (an opened
+    /// file, say). Only the headers are read now; entry data is read from
+    /// `source` when an entry is read.
+    pub fn from_source(
+        source: Arc<dyn ReadAt>,
+        base: u64,
+        limits: &Limits,
+    ) -> Result<Self, CabError> {
+        let available = usize::try_from(source.len().saturating_sub(base)).unwrap_or(usize::MAX);
+        let header = read_at(&*source, base, 0, available.min(HEADER_LEN))?;
+        if !header.starts_with(SIGNATURE) {
             return Err(CabError::NotCabinet { offset: 0 });
         }
-        checked_range(&data, 0, HEADER_LEN, "cabinet header")?;
-        let cabinet_len = le_u32(&data, 8) as usize;
-        if cabinet_len > data.len() {
+        checked_range(&header, 0, HEADER_LEN, "cabinet header")?;
+        let cabinet_len = le_u32(&header, 8) as usize;
+        if cabinet_len > available {
             return Err(CabError::Truncated {
                 what: "cabinet (size from its header)",
                 offset: 0,
                 needed: cabinet_len as u64,
-                end: data.len() as u64,
+                end: available as u64,
             });
         }
         if cabinet_len < HEADER_LEN {
@@ -156,9 +186,17 @@ impl Cabinet {
                 format!("cabinet size {cabinet_len} is smaller than its header"),
             ));
         }
-        let tables = parse_tables(&data[..cabinet_len], limits)?;
+        let head = read_at(&*source, base, 0, cabinet_len.min(tables_bound(&header)))?;
+        let blocks = BlockSource {
+            source: &*source,
+            base,
+            len: cabinet_len,
+        };
+        let tables = parse_tables(&head, &blocks, limits)?;
         Ok(Cabinet {
-            data,
+            source,
+            base,
+            len: cabinet_len,
             tables,
             cursor: Mutex::new(None),
         })
@@ -177,43 +215,184 @@ impl Cabinet {
 
     /// The decompressed contents of entry `index`, exactly `entry.size` bytes.
     pub fn read(&self, index: usize) -> Result<Vec<u8>, CabError> {
+        let mut reader = self.entry_reader(index)?;
+        // Grow with the data actually decoded rather than trusting the size.
+        let mut out = Vec::with_capacity(reader.remaining.min(1 << 20) as usize);
+        while let Some(chunk) = reader.next_chunk()? {
+            out.extend_from_slice(chunk);
+        }
+        Ok(out)
+    }
+
+    /// A reader that hands out entry `index` chunk by chunk (at most one
+    /// data block, 32 KiB, at a time) without assembling it. Readers of
+    /// different entries may run on different threads.
+    pub fn entry_reader(&self, index: usize) -> Result<EntryReader<'_>, CabError> {
         let files = &self.tables.files;
         let entry = files.entries.get(index).ok_or(CabError::NoSuchEntry {
             index,
             count: files.entries.len(),
         })?;
-        if entry.size == 0 {
-            return Ok(Vec::new());
-        }
         let folder = &self.tables.folders[entry.folder];
-        if folder.method == Method::Quantum {
+        if folder.method == Method::Quantum && entry.size > 0 {
             return Err(CabError::Unsupported(Method::Quantum));
         }
         let start = files.entry_offsets[index];
-        let mut guard = self
+        // Take the shared cursor when it is already on its way through this
+        // folder; another thread reading meanwhile gets a cursor of its own.
+        let shared = self
             .cursor
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let cursor = match guard.take() {
-            Some(cursor) if cursor.can_reach(entry.folder, start) => cursor,
-            _ => FolderCursor::new(entry.folder, folder, start),
-        };
-        let cursor = guard.insert(cursor);
-        let result = cursor.read_range(&self.data, folder, start, entry.size);
-        result.map_err(|problem| {
-            *guard = None;
-            CabError::Entry {
-                name: entry.name.clone(),
-                problem,
-            }
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+            .filter(|c| c.can_reach(entry.folder, start));
+        let cursor = shared.unwrap_or_else(|| FolderCursor::new(entry.folder, folder, start));
+        Ok(EntryReader {
+            cabinet: self,
+            entry,
+            folder,
+            cursor: Some(cursor),
+            next: start,
+            remaining: entry.size,
         })
     }
+
+    /// An error when the file under the cabinet changed since it was opened
+    /// (see [`ReadAt::check_unchanged`]).
+    pub fn check_unchanged(&self) -> Result<(), CabError> {
+        self.source.check_unchanged().map_err(|e| CabError::Read {
+            offset: 0,
+            problem: e.to_string(),
+        })
+    }
+
+    fn blocks(&self) -> BlockSource<'_> {
+        BlockSource {
+            source: &*self.source,
+            base: self.base,
+            len: self.len,
+        }
+    }
+}
+
+/// Reads one entry chunk by chunk; see [`Cabinet::entry_reader`].
+pub struct EntryReader<'c> {
+    cabinet: &'c Cabinet,
+    entry: &'c CabEntry,
+    folder: &'c Folder,
+    /// `None` after an error: the decoder state is unusable.
+    cursor: Option<FolderCursor>,
+    /// Folder offset of the next byte to hand out.
+    next: u64,
+    remaining: u64,
+}
+
+impl EntryReader<'_> {
+    /// The next chunk of the entry, or `None` at its end.
+    pub fn next_chunk(&mut self) -> Result<Option<&[u8]>, CabError> {
+        if self.remaining == 0 {
+            return Ok(None);
+        }
+        let Some(cursor) = self.cursor.as_mut() else {
+            return Err(CabError::Entry {
+                name: self.entry.name.clone(),
+                problem: "reading stopped at an earlier error".into(),
+            });
+        };
+        let blocks = self.cabinet.blocks();
+        match cursor.chunk(&blocks, self.folder, self.next, self.remaining) {
+            Ok(range) => {
+                let len = range.len() as u64;
+                self.next += len;
+                self.remaining -= len;
+                Ok(self.cursor.as_ref().map(|c| c.window(range)))
+            }
+            Err(problem) => {
+                self.cursor = None;
+                Err(CabError::Entry {
+                    name: self.entry.name.clone(),
+                    problem,
+                })
+            }
+        }
+    }
+}
+
+impl Drop for EntryReader<'_> {
+    /// Hands a healthy cursor back for the next entry of the same folder.
+    fn drop(&mut self) {
+        if let Some(cursor) = self.cursor.take() {
+            let mut shared = self
+                .cabinet
+                .cursor
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if shared.is_none() {
+                *shared = Some(cursor);
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for EntryReader<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EntryReader")
+            .field("entry", &self.entry.name)
+            .field("remaining", &self.remaining)
+            .finish()
+    }
+}
+
+/// Cabinet bytes read on demand: `len` bytes from `base` of `source`.
+pub(crate) struct BlockSource<'s> {
+    source: &'s dyn ReadAt,
+    base: u64,
+    len: usize,
+}
+
+impl BlockSource<'_> {
+    /// Bytes `start..start + len` of the cabinet.
+    pub(crate) fn read(
+        &self,
+        start: usize,
+        len: usize,
+        what: &'static str,
+    ) -> Result<Vec<u8>, CabError> {
+        let range = checked_range_len(self.len, start, len, what)?;
+        read_at(self.source, self.base, range.start, range.len())
+    }
+}
+
+/// Reads `len` bytes at cabinet offset `start`.
+fn read_at(source: &dyn ReadAt, base: u64, start: usize, len: usize) -> Result<Vec<u8>, CabError> {
+    let mut buf = vec![0; len];
+    source
+        .read_exact_at(&mut buf, base + start as u64)
+        .map_err(|e| CabError::Read {
+            offset: start as u64,
+            problem: e.to_string(),
+        })?;
+    Ok(buf)
+}
+
+/// An upper bound on where the header tables end, from the fixed header's
+/// counts: every optional area and name at its largest.
+fn tables_bound(header: &[u8]) -> usize {
+    let folders = usize::from(u16::from_le_bytes([header[26], header[27]]));
+    let files = usize::from(u16::from_le_bytes([header[28], header[29]]));
+    HEADER_LEN
+        + 4
+        + usize::from(u16::MAX)
+        + 4 * (MAX_NAME_BYTES + 1)
+        + folders * (FOLDER_ENTRY_LEN + usize::from(u8::MAX))
+        + files * (FILE_ENTRY_LEN + MAX_NAME_BYTES + 1)
 }
 
 impl std::fmt::Debug for Cabinet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Cabinet")
-            .field("len", &self.data.len())
+            .field("len", &self.source.len())
+            .field("base", &self.base)
             .field("folders", &self.tables.folders.len())
             .field("entries", &self.tables.files.entries)
             .finish()
@@ -236,7 +415,8 @@ struct FileTable {
 }
 
 /// Parses everything after the fixed header; `cab` is exactly the cabinet.
-fn parse_tables(cab: &[u8], limits: &Limits) -> Result<Tables, CabError> {
+/// `cab` holds at least the header tables; `blocks` reaches the whole cabinet.
+fn parse_tables(cab: &[u8], blocks: &BlockSource<'_>, limits: &Limits) -> Result<Tables, CabError> {
     let mut reader = Reader { data: cab, pos: 16 };
     let files_offset = reader.u32("file table offset")? as usize;
     reader.pos = 24;
@@ -297,7 +477,7 @@ fn parse_tables(cab: &[u8], limits: &Limits) -> Result<Tables, CabError> {
         ));
     }
     let files = parse_files(&mut reader, file_count, &folders, limits)?;
-    walk_blocks(cab, reader.pos, reserves.data, &mut folders)?;
+    walk_blocks(blocks, reader.pos, reserves.data, &mut folders)?;
     for (entry, &start) in files.entries.iter().zip(&files.entry_offsets) {
         let end = start + entry.size;
         let available = folders[entry.folder].uncompressed_len;
@@ -450,9 +630,9 @@ fn decode_name(raw: &[u8], attributes: u16, offset: usize) -> Result<String, Cab
 }
 
 /// Follows each folder's chain of data blocks, checking every header against
-/// the data, and records where each block's bytes are.
+/// the cabinet's size, and records where each block's bytes are.
 fn walk_blocks(
-    cab: &[u8],
+    cab: &BlockSource<'_>,
     headers_end: usize,
     data_reserve: usize,
     folders: &mut [Folder],
@@ -460,13 +640,13 @@ fn walk_blocks(
     // Each block takes at least a header's worth of bytes, so this bounds the
     // block list by the input size even if folders overlap.
     let declared: usize = folders.iter().map(|folder| folder.block_count).sum();
-    let budget = cab.len() / DATA_HEADER_LEN;
+    let budget = cab.len / DATA_HEADER_LEN;
     if declared > budget {
         return Err(corrupt(
             HEADER_LEN,
             format!(
                 "folders declare {declared} data blocks, more than a {}-byte cabinet can hold",
-                cab.len()
+                cab.len
             ),
         ));
     }
@@ -480,21 +660,29 @@ fn walk_blocks(
                 ),
             ));
         }
-        let mut reader = Reader {
-            data: cab,
-            pos: folder.data_offset,
-        };
+        let mut pos = folder.data_offset;
         let mut blocks = Vec::with_capacity(folder.block_count);
         let mut total: u64 = 0;
         for _ in 0..folder.block_count {
-            let header_offset = reader.pos;
-            let checksum = reader.u32("data block header")?;
-            let compressed = reader.u16("data block header")? as usize;
-            let uncompressed = reader.u16("data block header")? as usize;
-            let reserve_start = reader.pos;
-            reader.take(data_reserve, "data block reserved area")?;
-            let data_start = reader.pos;
-            reader.take(compressed, "data block")?;
+            let header_offset = pos;
+            let header = cab.read(pos, DATA_HEADER_LEN, "data block header")?;
+            let checksum = le_u32(&header, 0);
+            let compressed = usize::from(u16::from_le_bytes([header[4], header[5]]));
+            let uncompressed = usize::from(u16::from_le_bytes([header[6], header[7]]));
+            let reserve_start = pos + DATA_HEADER_LEN;
+            checked_range_len(
+                cab.len,
+                reserve_start,
+                data_reserve,
+                "data block reserved area",
+            )?;
+            let data = checked_range_len(
+                cab.len,
+                reserve_start + data_reserve,
+                compressed,
+                "data block",
+            )?;
+            pos = data.end;
             let bad = if uncompressed == 0 || uncompressed > MAX_BLOCK_LEN {
                 Some(format!(
                     "declares {uncompressed} uncompressed bytes (must be 1..={MAX_BLOCK_LEN})"
@@ -515,14 +703,15 @@ fn walk_blocks(
                     ),
                 ));
             }
-            total += uncompressed as u64;
             blocks.push(Block {
                 header_offset,
                 checksum,
                 reserve_start,
-                data: data_start..reader.pos,
+                data,
+                start: total,
                 uncompressed,
             });
+            total += uncompressed as u64;
         }
         folder.blocks = blocks;
         folder.uncompressed_len = total;

@@ -24,6 +24,15 @@ pub enum CabError {
         /// Where the available data ends.
         end: u64,
     },
+    /// The cabinet's bytes could not be read (an I/O error, or the file
+    /// was truncated after it was opened).
+    #[error("cannot read the cabinet at byte offset {offset}: {problem}")]
+    Read {
+        /// Where the read started.
+        offset: u64,
+        /// What went wrong.
+        problem: String,
+    },
     /// A header field is inconsistent.
     #[error("corrupt cabinet at byte offset {offset}: {problem}")]
     Corrupt {

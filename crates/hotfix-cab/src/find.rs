@@ -12,14 +12,21 @@ use crate::cabinet::{HEADER_LEN, SIGNATURE, le_u32};
 /// test cabinet needs that); a strict match anywhere wins over a lax one, so
 /// an `MSCF` constant in an SFX stub's code does not hide the real cabinet.
 pub fn find_cabinet(bytes: &[u8]) -> Option<usize> {
-    find_header(bytes, true).or_else(|| find_header(bytes, false))
+    find_cabinet_in_prefix(bytes, bytes.len())
 }
 
-fn find_header(bytes: &[u8], strict: bool) -> Option<usize> {
+/// [`find_cabinet`] over the first bytes of an input of `total_len` bytes
+/// (an SFX's stub and the cabinet's header, without reading the cabinet):
+/// a candidate's declared size may reach past `head`.
+pub fn find_cabinet_in_prefix(head: &[u8], total_len: usize) -> Option<usize> {
+    find_header(head, total_len, true).or_else(|| find_header(head, total_len, false))
+}
+
+fn find_header(bytes: &[u8], total_len: usize, strict: bool) -> Option<usize> {
     let mut from = 0;
     while let Some(found) = bytes.get(from..)?.windows(4).position(|w| w == SIGNATURE) {
         let offset = from + found;
-        if plausible_header(&bytes[offset..], strict) {
+        if plausible_header(&bytes[offset..], total_len - offset, strict) {
             return Some(offset);
         }
         from = offset + 1;
@@ -27,7 +34,8 @@ fn find_header(bytes: &[u8], strict: bool) -> Option<usize> {
     None
 }
 
-fn plausible_header(candidate: &[u8], strict: bool) -> bool {
+/// `available`: bytes from the candidate to the end of the input.
+fn plausible_header(candidate: &[u8], available: usize, strict: bool) -> bool {
     if candidate.len() < HEADER_LEN {
         return false;
     }
@@ -38,6 +46,6 @@ fn plausible_header(candidate: &[u8], strict: bool) -> bool {
     reserved_zero
         && candidate[24] == 3
         && candidate[25] == 1
-        && (HEADER_LEN..=candidate.len()).contains(&cabinet_len)
+        && (HEADER_LEN..=available).contains(&cabinet_len)
         && (HEADER_LEN..cabinet_len).contains(&files_offset)
 }

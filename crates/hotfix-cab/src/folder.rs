@@ -8,7 +8,7 @@ use miniz_oxide::inflate::TINFLStatus;
 use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
 
 use crate::Method;
-use crate::cabinet::MAX_BLOCK_LEN;
+use crate::cabinet::{BlockSource, MAX_BLOCK_LEN};
 
 /// Deflate back-references reach at most this far.
 const DEFLATE_WINDOW: usize = 0x8000;
@@ -21,6 +21,8 @@ pub(crate) struct Block {
     /// Start of the block's reserved area, which the checksum covers.
     pub(crate) reserve_start: usize,
     pub(crate) data: Range<usize>,
+    /// Folder offset of the block's first uncompressed byte.
+    pub(crate) start: u64,
     pub(crate) uncompressed: usize,
 }
 
@@ -73,14 +75,15 @@ impl FolderCursor {
             },
         };
         if matches!(cursor.decoder, Decoder::Stored) {
-            for block in &folder.blocks {
-                let block_end = cursor.window_start + block.uncompressed as u64;
-                if block_end > start {
-                    break;
-                }
-                cursor.window_start = block_end;
-                cursor.next_block += 1;
-            }
+            // The first block that ends after `start`.
+            let skip = folder
+                .blocks
+                .partition_point(|b| b.start + b.uncompressed as u64 <= start);
+            cursor.next_block = skip;
+            cursor.window_start = folder
+                .blocks
+                .get(skip)
+                .map_or(folder.uncompressed_len, |b| b.start);
         }
         cursor
     }
@@ -90,34 +93,33 @@ impl FolderCursor {
         self.folder == folder && self.window_start <= start
     }
 
-    /// Decodes folder bytes `start..start + len`; the parser has checked that
-    /// they lie inside the folder's blocks. Errors name the block and offset.
-    pub(crate) fn read_range(
+    /// Decodes up to the block holding folder offset `start` and returns
+    /// the part of [`FolderCursor::window`] from `start` on, at most `len`
+    /// bytes. Errors name the block and offset.
+    pub(crate) fn chunk(
         &mut self,
-        cab: &[u8],
+        cab: &BlockSource<'_>,
         folder: &Folder,
         start: u64,
         len: u64,
-    ) -> Result<Vec<u8>, String> {
-        let end = start + len;
-        // Grow with the data actually decoded rather than trusting `len`.
-        let mut out = Vec::with_capacity(len.min(1 << 20) as usize);
+    ) -> Result<Range<usize>, String> {
         loop {
             let window_end = self.window_start + self.window.len() as u64;
-            let from = (start + out.len() as u64).max(self.window_start);
-            let to = end.min(window_end);
-            if from < to {
-                let base = self.window_start;
-                out.extend_from_slice(&self.window[(from - base) as usize..(to - base) as usize]);
-            }
-            if out.len() as u64 == len {
-                return Ok(out);
+            if (self.window_start..window_end).contains(&start) {
+                let from = (start - self.window_start) as usize;
+                let to = (window_end.min(start + len) - self.window_start) as usize;
+                return Ok(from..to);
             }
             self.decode_next(cab, folder)?;
         }
     }
 
-    fn decode_next(&mut self, cab: &[u8], folder: &Folder) -> Result<(), String> {
+    /// Bytes of the most recently decoded block.
+    pub(crate) fn window(&self, range: Range<usize>) -> &[u8] {
+        &self.window[range]
+    }
+
+    fn decode_next(&mut self, cab: &BlockSource<'_>, folder: &Folder) -> Result<(), String> {
         let index = self.next_block;
         let Some(block) = folder.blocks.get(index) else {
             return Err(format!(
@@ -131,9 +133,15 @@ impl FolderCursor {
                 block.header_offset
             )
         };
+        let mut raw = cab
+            .read(
+                block.reserve_start,
+                block.data.end - block.reserve_start,
+                "data block",
+            )
+            .map_err(|e| at(e.to_string()))?;
         if block.checksum != 0 {
-            let covered = &cab[block.reserve_start..block.data.end];
-            let computed = block_checksum(covered, block.data.len(), block.uncompressed);
+            let computed = block_checksum(&raw, block.data.len(), block.uncompressed);
             if computed != block.checksum {
                 return Err(at(format!(
                     "checksum mismatch (stored {:08x}, computed {computed:08x})",
@@ -141,9 +149,13 @@ impl FolderCursor {
                 )));
             }
         }
-        let input = &cab[block.data.clone()];
+        let input = &raw[block.data.start - block.reserve_start..];
         let decoded = match &mut self.decoder {
-            Decoder::Stored => input.to_vec(),
+            Decoder::Stored => {
+                // Reuse the read buffer: only a reserved area has to go.
+                raw.drain(..block.data.start - block.reserve_start);
+                raw
+            }
             Decoder::MsZip { history } => {
                 inflate_mszip(history, input, block.uncompressed).map_err(at)?
             }

@@ -20,9 +20,9 @@ mod folder;
 mod name;
 mod write;
 
-pub use cabinet::Cabinet;
+pub use cabinet::{Cabinet, EntryReader, HEADER_LEN};
 pub use error::CabError;
-pub use find::find_cabinet;
+pub use find::{find_cabinet, find_cabinet_in_prefix};
 pub use name::{MAX_NAME_BYTES, NameError, check_name};
 pub use write::write_cabinet;
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use hotfix_fs::Fs;
 use hotfix_image::Image;
+use hotfix_package::PackagedFile;
 use hotfix_txn::{RelPath, Staged, Summary, Txn};
 
 use crate::EngineError;
@@ -20,6 +21,30 @@ pub enum Content {
     Disk(RelPath),
     /// New bytes.
     Bytes(Arc<Vec<u8>>),
+    /// New bytes still in their package, streamed into place at commit (a
+    /// service pack's payload is never held in memory whole).
+    Packaged(PackagedFile),
+}
+
+impl Content {
+    /// Identity of new bytes, so bytes wanted at several paths are staged
+    /// once. `None` for disk content.
+    fn blob_id(&self) -> Option<(usize, usize)> {
+        match self {
+            Content::Disk(_) => None,
+            Content::Bytes(b) => Some((Arc::as_ptr(b) as usize, usize::MAX)),
+            Content::Packaged(f) => Some(f.identity()),
+        }
+    }
+
+    /// Length of new bytes (0 for disk content).
+    fn new_len(&self) -> u64 {
+        match self {
+            Content::Disk(_) => 0,
+            Content::Bytes(b) => b.len() as u64,
+            Content::Packaged(f) => f.len(),
+        }
+    }
 }
 
 /// The image as the command plans to leave it.
@@ -108,6 +133,7 @@ impl<'a> View<'a> {
         match self.content(p) {
             None => Ok(None),
             Some(Content::Bytes(b)) => Ok(Some(b)),
+            Some(Content::Packaged(f)) => Ok(Some(Arc::new(f.read()?))),
             Some(Content::Disk(src)) => self.read_disk(&src).map(Some),
         }
     }
@@ -183,6 +209,17 @@ impl<'a> View<'a> {
         out.into_values().collect()
     }
 
+    /// Whether the file at `p` on disk is `len` bytes long and `same` says
+    /// its bytes are the ones wanted. Sizes first: most replaced files
+    /// differ in length, and a read here is a second pass over the payload.
+    fn disk_holds(&self, p: &RelPath, len: u64, same: impl Fn(&[u8]) -> bool) -> bool {
+        let host = self.image.host(p);
+        self.fs
+            .metadata(&host)
+            .is_ok_and(|m| m.is_file() && m.len == len)
+            && self.fs.read(&host).is_ok_and(|d| same(&d))
+    }
+
     /// Writes the planned image: one transaction, after checking that the
     /// filesystem has room for everything it stages.
     pub fn commit(self, title: &str, command: &str) -> Result<Summary, EngineError> {
@@ -192,14 +229,9 @@ impl<'a> View<'a> {
         for (p, c) in self.changes.values() {
             let same = match c {
                 Some(Content::Disk(src)) => src == p,
-                // Sizes first: most replaced files differ in length, and a
-                // read here would be a second full pass over the payload.
-                Some(Content::Bytes(b)) => {
-                    fs.metadata(&self.image.host(p))
-                        .is_ok_and(|m| m.is_file() && m.len == b.len() as u64)
-                        && self
-                            .read_disk(p)
-                            .is_ok_and(|d| d.as_slice() == b.as_slice())
+                Some(Content::Bytes(b)) => self.disk_holds(p, b.len() as u64, |d| d == **b),
+                Some(Content::Packaged(f)) => {
+                    self.disk_holds(p, f.len(), |d| f.matches(d).unwrap_or(false))
                 }
                 None => !self.on_disk(p),
             };
@@ -238,9 +270,10 @@ impl<'a> View<'a> {
         for (p, c) in &effective {
             let exists = self.on_disk(p);
             match c {
-                Some(Content::Bytes(b)) if exists || !staged.contains(&Arc::as_ptr(b)) => {
-                    staged.insert(Arc::as_ptr(b));
-                    needed += b.len() as u64;
+                Some(new @ (Content::Bytes(_) | Content::Packaged(_)))
+                    if staged.insert(new.blob_id()) || exists =>
+                {
+                    needed += new.new_len();
                 }
                 Some(Content::Disk(src)) if !moved.contains(&key(src)) && exists => {
                     needed += self.disk_len(src)
@@ -268,6 +301,19 @@ impl<'a> View<'a> {
         Ok(txn.commit()?)
     }
 
+    /// Writes `content` to the staging area: held bytes in one write,
+    /// packaged bytes streamed from the package, disk bytes copied.
+    fn stage(&self, txn: &mut Txn<'_>, content: &Content) -> Result<Staged, EngineError> {
+        Ok(match content {
+            Content::Packaged(f) => txn.stage_with(&mut |w| {
+                f.write_to(w)
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+            })?,
+            Content::Bytes(b) => txn.stage(b)?,
+            Content::Disk(src) => txn.stage(&self.read_disk(src)?)?,
+        })
+    }
+
     /// Stages the new bytes and records every operation of `effective`.
     fn plan_txn(
         &self,
@@ -275,7 +321,7 @@ impl<'a> View<'a> {
         effective: &[(RelPath, Option<Content>)],
         moved: &HashSet<String>,
     ) -> Result<(), EngineError> {
-        let mut staged_once: HashMap<*const Vec<u8>, Staged> = HashMap::new();
+        let mut staged_once: HashMap<(usize, usize), Staged> = HashMap::new();
         for (p, c) in effective {
             let exists = self.on_disk(p);
             match c {
@@ -284,7 +330,6 @@ impl<'a> View<'a> {
                 Some(Content::Disk(src)) if moved.contains(&key(src)) => {
                     let staged = Staged {
                         path: src.clone(),
-                        sha256: String::new(),
                         len: self.disk_len(src),
                     };
                     txn.put(p, &staged, Vec::new())?;
@@ -295,25 +340,27 @@ impl<'a> View<'a> {
                     }
                     txn.link(src, p)?;
                 }
-                Some(Content::Disk(src)) => {
-                    let bytes = self.read_disk(src)?;
-                    let staged = txn.stage(&bytes)?;
+                Some(old @ Content::Disk(_)) => {
+                    let staged = self.stage(txn, old)?;
                     txn.put(p, &staged, Vec::new())?;
                 }
-                Some(Content::Bytes(b)) => match staged_once.get(&Arc::as_ptr(b)) {
-                    Some(s) if !exists => {
-                        if let Some(parent) = p.parent() {
-                            txn.ensure_dir(&parent)?;
+                Some(new) => {
+                    let id = new.blob_id().unwrap_or_default();
+                    match staged_once.get(&id) {
+                        Some(s) if !exists => {
+                            if let Some(parent) = p.parent() {
+                                txn.ensure_dir(&parent)?;
+                            }
+                            let from = s.path.clone();
+                            txn.link(&from, p)?;
                         }
-                        let from = s.path.clone();
-                        txn.link(&from, p)?;
+                        _ => {
+                            let staged = self.stage(txn, new)?;
+                            txn.put(p, &staged, Vec::new())?;
+                            staged_once.insert(id, staged);
+                        }
                     }
-                    _ => {
-                        let staged = txn.stage(b)?;
-                        txn.put(p, &staged, Vec::new())?;
-                        staged_once.insert(Arc::as_ptr(b), staged);
-                    }
-                },
+                }
             }
         }
         Ok(())

@@ -223,6 +223,10 @@ impl<F: Fs> Fs for FaultFs<F> {
         self.alive()?;
         self.inner.open(path)
     }
+    fn open_read_at(&self, path: &Path) -> io::Result<std::sync::Arc<dyn crate::ReadAt>> {
+        self.alive()?;
+        self.inner.open_read_at(path)
+    }
     fn metadata(&self, path: &Path) -> io::Result<Metadata> {
         self.alive()?;
         self.inner.metadata(path)

@@ -29,9 +29,10 @@ mod os;
 use std::fmt::Debug;
 use std::io::{self, Read, Seek};
 use std::path::Path;
+use std::sync::Arc;
 
 pub use fault::{FaultFs, FaultKind, FaultPlan, Step, StepKind};
-pub use helpers::{copy_file, create_dir_all, remove_tree, write_atomic, write_new};
+pub use helpers::{copy_file, create_dir_all, read_into, remove_tree, write_atomic, write_new};
 pub use mem::{CrashVariant, MemFs};
 pub use os::OsFs;
 
@@ -87,6 +88,48 @@ pub struct DirEntry {
 pub trait ReadSeek: Read + Seek + Send {}
 impl<T: Read + Seek + Send> ReadSeek for T {}
 
+/// Positioned reads from one opened file, shareable between threads, so a
+/// large input (a 270 MB service pack) is read where it is needed instead of
+/// being copied into memory whole.
+pub trait ReadAt: Debug + Send + Sync {
+    /// The length the file had when it was opened.
+    fn len(&self) -> u64;
+    /// True for an empty file.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Fills `buf` with the bytes at `offset`; an `UnexpectedEof` error when
+    /// the file ends first (it was truncated after it was opened).
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()>;
+    /// An error when the file was written to, truncated or had its
+    /// attributes changed since it was opened, so that bytes read now may
+    /// differ from bytes read (and checked) before.
+    fn check_unchanged(&self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Bytes already in memory.
+impl ReadAt for Vec<u8> {
+    fn len(&self) -> u64 {
+        self.as_slice().len() as u64
+    }
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        let start = usize::try_from(offset).unwrap_or(usize::MAX);
+        let src = start
+            .checked_add(buf.len())
+            .and_then(|end| self.get(start..end))
+            .ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "read past the end of the data",
+                )
+            })?;
+        buf.copy_from_slice(src);
+        Ok(())
+    }
+}
+
 /// A file opened for writing by [`Fs::create`] or [`Fs::append`].
 ///
 /// Every `write` call is one mutating step; [`FileWriter::sync`] is another.
@@ -132,6 +175,8 @@ pub trait Fs: Debug + Send + Sync {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
     /// Opens a file for streaming reads.
     fn open(&self, path: &Path) -> io::Result<Box<dyn ReadSeek>>;
+    /// Opens a file for positioned reads from any thread.
+    fn open_read_at(&self, path: &Path) -> io::Result<Arc<dyn ReadAt>>;
     /// Metadata without following symbolic links.
     fn metadata(&self, path: &Path) -> io::Result<Metadata>;
     /// Lists a directory, sorted by name.

@@ -436,6 +436,12 @@ impl Fs for MemFs {
         Ok(Box::new(Cursor::new(self.read(path)?)))
     }
 
+    fn open_read_at(&self, path: &Path) -> io::Result<std::sync::Arc<dyn crate::ReadAt>> {
+        // A snapshot: what the file holds now, like an open descriptor whose
+        // file is later replaced by rename.
+        Ok(std::sync::Arc::new(self.read(path)?))
+    }
+
     fn metadata(&self, path: &Path) -> io::Result<Metadata> {
         let st = self.st();
         let ino = st.lookup(path)?;

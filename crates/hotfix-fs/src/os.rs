@@ -4,13 +4,54 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::{DirEntry, FileKind, FileWriter, Fs, LockAttempt, LockGuard, Metadata, ReadSeek};
+use crate::{
+    DirEntry, FileKind, FileWriter, Fs, LockAttempt, LockGuard, Metadata, ReadAt, ReadSeek,
+};
 
 /// The host filesystem. Stateless: every call goes straight to the kernel.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct OsFs;
 
 struct OsWriter(File);
+
+/// A file read with `pread`, which needs no shared cursor.
+#[derive(Debug)]
+struct OsReadAt {
+    file: File,
+    /// Size, modification and change time when opened.
+    stamp: (u64, i64, i64, i64, i64),
+}
+
+/// Any write, truncation or attribute change moves the change time, which
+/// no unprivileged caller can set back.
+fn stamp(m: &fs::Metadata) -> (u64, i64, i64, i64, i64) {
+    use std::os::unix::fs::MetadataExt;
+    (
+        m.len(),
+        m.mtime(),
+        m.mtime_nsec(),
+        m.ctime(),
+        m.ctime_nsec(),
+    )
+}
+
+impl ReadAt for OsReadAt {
+    fn len(&self) -> u64 {
+        self.stamp.0
+    }
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        std::os::unix::fs::FileExt::read_exact_at(&self.file, buf, offset)
+    }
+    fn check_unchanged(&self) -> io::Result<()> {
+        if stamp(&self.file.metadata()?) == self.stamp {
+            Ok(())
+        } else {
+            Err(io::Error::other(
+                "the file was changed after it was opened (size or times differ)",
+            ))
+        }
+    }
+}
 
 impl Write for OsWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
@@ -48,6 +89,12 @@ impl Fs for OsFs {
             256 * 1024,
             File::open(path)?,
         )))
+    }
+
+    fn open_read_at(&self, path: &Path) -> io::Result<std::sync::Arc<dyn ReadAt>> {
+        let file = File::open(path)?;
+        let stamp = stamp(&file.metadata()?);
+        Ok(std::sync::Arc::new(OsReadAt { file, stamp }))
     }
 
     fn metadata(&self, path: &Path) -> io::Result<Metadata> {

@@ -306,7 +306,6 @@ pub(crate) fn journal(state: JournalState) -> Result<Journal, String> {
                     path: rel("WINDOWS/$NtUninstallKB896358$/shell32.dll")?,
                     keep: true,
                 }],
-                sha256: "00".repeat(32),
             },
             Op::Link {
                 from: rel("WINDOWS/system32/shell32.dll")?,

@@ -30,6 +30,25 @@ pub enum PackageError {
         /// What the cabinet reader found.
         source: hotfix_cab::CabError,
     },
+    /// The package file could not be read (an I/O error, or it shrank after
+    /// it was opened).
+    #[error("{file}: cannot read the package: {problem}")]
+    Read {
+        /// The package file name.
+        file: String,
+        /// What went wrong.
+        problem: String,
+    },
+    /// A file of the package could not be written out.
+    #[error("{file}: cannot write {path}: {problem}")]
+    Write {
+        /// The package file name.
+        file: String,
+        /// The path inside the package.
+        path: String,
+        /// What went wrong.
+        problem: String,
+    },
     /// A PE file could not be built or read.
     #[error("{file}: {source}")]
     Pe {

@@ -24,5 +24,5 @@ mod tags;
 pub use error::PackageError;
 pub use manifest::{Manifest, ManifestEntry};
 pub use pack::{extract, pack_dir};
-pub use package::{INF_PATH, Package, VER_PATH};
+pub use package::{INF_PATH, Package, PackagedFile, VER_PATH};
 pub use synth::{SynthOptions, Synthesized, synth};

@@ -1,8 +1,11 @@
 //! Opening a package: find the cabinet, read the manifest, verify every file.
 
 use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Arc;
 
 use hotfix_cab::{Cabinet, Limits};
+use hotfix_fs::ReadAt;
 use hotfix_inf::UpdateInf;
 use hotfix_model::KbId;
 use hotfix_pe::VersionInfo;
@@ -27,7 +30,7 @@ pub struct Package {
     pub inf: UpdateInf,
     /// The self-extractor stub's version resource; `None` for a plain cabinet.
     pub stub: Option<VersionInfo>,
-    cab: Cabinet,
+    cab: Arc<Cabinet>,
     /// Case-folded path → (cabinet index, manifest index).
     index: HashMap<String, (usize, usize)>,
     /// update.ver exactly as stored, so extraction writes it back unchanged.
@@ -38,48 +41,78 @@ pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
     Sha256::digest(data).into()
 }
 
-/// Splits a package into its cabinet bytes and the stub's version resource.
-fn split_sfx(
-    mut bytes: Vec<u8>,
-    file: &str,
-) -> Result<(Vec<u8>, Option<VersionInfo>), PackageError> {
-    if bytes.starts_with(b"MSCF") {
-        return Ok((bytes, None));
+/// How much of a self-extractor is read to find its stub's end; real SFX
+/// stubs are far smaller.
+const STUB_PROBE: u64 = 1 << 20;
+
+fn read_prefix(source: &dyn ReadAt, len: u64, file: &str) -> Result<Vec<u8>, PackageError> {
+    let mut head = vec![0; usize::try_from(len.min(source.len())).unwrap_or(usize::MAX)];
+    source
+        .read_exact_at(&mut head, 0)
+        .map_err(|e| PackageError::Read {
+            file: file.into(),
+            problem: e.to_string(),
+        })?;
+    Ok(head)
+}
+
+/// Where the cabinet starts in a package, and the stub's version resource.
+fn split_sfx(source: &dyn ReadAt, file: &str) -> Result<(u64, Option<VersionInfo>), PackageError> {
+    let mut head = read_prefix(source, STUB_PROBE, file)?;
+    if head.starts_with(b"MSCF") {
+        return Ok((0, None));
     }
-    if !bytes.starts_with(b"MZ") {
+    if !head.starts_with(b"MZ") {
         return Err(PackageError::NotAPackage { file: file.into() });
     }
     let bad_stub = |reason: String| PackageError::BadStub {
         file: file.into(),
         reason,
     };
-    let overlay = hotfix_pe::overlay_offset(&bytes).map_err(|e| bad_stub(e.to_string()))?;
-    let overlay = usize::try_from(overlay)
-        .ok()
-        .filter(|&o| o < bytes.len())
-        .ok_or_else(|| PackageError::NotAPackage { file: file.into() })?;
-    let found = hotfix_cab::find_cabinet(&bytes);
-    if found != Some(overlay) {
+    let overlay = match hotfix_pe::overlay_offset(&head) {
+        // A stub larger than the probe: read it whole.
+        Err(_) if (head.len() as u64) < source.len() => {
+            head = read_prefix(source, source.len(), file)?;
+            hotfix_pe::overlay_offset(&head)
+        }
+        other => other,
+    }
+    .map_err(|e| bad_stub(e.to_string()))?;
+    if overlay >= source.len() {
+        return Err(PackageError::NotAPackage { file: file.into() });
+    }
+    let header_end = overlay + hotfix_cab::HEADER_LEN as u64;
+    if (head.len() as u64) < header_end {
+        head = read_prefix(source, header_end, file)?;
+    }
+    let total = usize::try_from(source.len()).unwrap_or(usize::MAX);
+    let found = hotfix_cab::find_cabinet_in_prefix(&head, total);
+    if found.map(|f| f as u64) != Some(overlay) {
         return Err(bad_stub(format!(
             "the PE image ends at byte {overlay} but the cabinet signature is at {found:?}"
         )));
     }
-    let stub = hotfix_pe::read_version(&bytes).ok();
-    Ok((bytes.split_off(overlay), stub))
+    Ok((overlay, hotfix_pe::read_version(&head).ok()))
 }
 
 impl Package {
+    /// Opens a plain cabinet or a self-extractor held in memory; see
+    /// [`Package::open_source`].
+    pub fn open(bytes: Vec<u8>, file_name: &str) -> Result<Package, PackageError> {
+        Self::open_source(Arc::new(bytes), file_name)
+    }
+
     /// Opens a plain cabinet or a self-extractor and verifies every file
     /// against update.ver (presence, size, SHA-256). `file_name` is used in
     /// errors and kept in [`Package::file_name`].
-    pub fn open(bytes: Vec<u8>, file_name: &str) -> Result<Package, PackageError> {
+    pub fn open_source(source: Arc<dyn ReadAt>, file_name: &str) -> Result<Package, PackageError> {
         let file = file_name.to_owned();
-        let (cab_bytes, stub) = split_sfx(bytes, &file)?;
+        let (base, stub) = split_sfx(&*source, &file)?;
         let cab_err = |source| PackageError::Cab {
             file: file.clone(),
             source,
         };
-        let cab = Cabinet::parse(cab_bytes, &Limits::default()).map_err(cab_err)?;
+        let cab = Cabinet::from_source(source, base, &Limits::default()).map_err(cab_err)?;
         let mut by_key = HashMap::new();
         for (i, entry) in cab.entries().iter().enumerate() {
             // The cabinet reader refuses case collisions; this keeps a
@@ -130,41 +163,7 @@ impl Package {
                 });
             }
         }
-        // Verifying every digest is most of the cost of opening a service
-        // pack, so the manifest is split into contiguous runs checked in
-        // parallel; the first failure in manifest order is the one reported.
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-        let run = manifest.entries.len().div_ceil(threads).max(1);
-        let inf_key = path_key(INF_PATH);
-        let verify_run = |part: &[ManifestEntry]| -> Result<Option<Vec<u8>>, PackageError> {
-            let mut inf = None;
-            for entry in part {
-                let key = path_key(&entry.path);
-                let data = read_verified(&cab, entry, index[&key].0, &file, DigestCheck::Verify)?;
-                if key == inf_key {
-                    inf = Some(data);
-                }
-            }
-            Ok(inf)
-        };
-        let results: Vec<Result<Option<Vec<u8>>, PackageError>> = std::thread::scope(|s| {
-            let handles: Vec<_> = manifest
-                .entries
-                .chunks(run)
-                .map(|part| s.spawn(move || verify_run(part)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
-        });
-        let mut inf_bytes = None;
-        for r in results {
-            if let Some(data) = r? {
-                inf_bytes = Some(data);
-            }
-        }
-        let inf_bytes = inf_bytes.ok_or_else(|| missing(INF_PATH))?;
+        let inf_bytes = verify_all(&cab, &manifest, &index, &file)?;
         let inf = UpdateInf::parse(&inf_bytes).map_err(|source| PackageError::Inf {
             file: file.clone(),
             source,
@@ -174,7 +173,7 @@ impl Package {
             manifest,
             inf,
             stub,
-            cab,
+            cab: Arc::new(cab),
             index,
             manifest_bytes,
         })
@@ -195,10 +194,8 @@ impl Package {
         self.index.contains_key(&path_key(path))
     }
 
-    /// Reads one file (any case). Its SHA-256 was checked by
-    /// [`Package::open`] over the same bytes, which the package owns and
-    /// never changes, so only the size is checked again here.
-    pub fn read(&self, path: &str) -> Result<Vec<u8>, PackageError> {
+    /// One payload file (any case), to read or stream later.
+    pub fn file(&self, path: &str) -> Result<PackagedFile, PackageError> {
         let (ci, mi) = *self
             .index
             .get(&path_key(path))
@@ -206,13 +203,17 @@ impl Package {
                 file: self.file_name.clone(),
                 path: path.into(),
             })?;
-        read_verified(
-            &self.cab,
-            &self.manifest.entries[mi],
-            ci,
-            &self.file_name,
-            DigestCheck::AtOpen,
-        )
+        Ok(PackagedFile {
+            cab: self.cab.clone(),
+            index: ci,
+            package: self.file_name.as_str().into(),
+            entry: self.manifest.entries[mi].clone(),
+        })
+    }
+
+    /// Reads one file (any case); see [`PackagedFile::read`].
+    pub fn read(&self, path: &str) -> Result<Vec<u8>, PackageError> {
+        self.file(path)?.read()
     }
 
     /// update.ver exactly as the package stores it.
@@ -221,23 +222,89 @@ impl Package {
     }
 }
 
-/// Whether a read must hash the bytes.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum DigestCheck {
-    /// Compare the SHA-256 with the manifest.
-    Verify,
-    /// Already compared at open.
-    AtOpen,
+/// Checks every payload file's size and SHA-256 against the manifest
+/// without assembling any file but update.inf, which it returns. Entries are
+/// read in cabinet order; when every folder is stored (no decoder state to
+/// share) they are split into runs checked in parallel. The first failure in
+/// cabinet order is the one reported.
+fn verify_all(
+    cab: &Cabinet,
+    manifest: &Manifest,
+    index: &HashMap<String, (usize, usize)>,
+    file: &str,
+) -> Result<Vec<u8>, PackageError> {
+    let mut order: Vec<(usize, &ManifestEntry)> = manifest
+        .entries
+        .iter()
+        .map(|e| (index[&path_key(&e.path)].0, e))
+        .collect();
+    order.sort_by_key(|(ci, _)| *ci);
+    let stored = cab
+        .entries()
+        .iter()
+        .all(|e| e.method == hotfix_cab::Method::None);
+    let threads = if stored {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+    } else {
+        1
+    };
+    let inf_key = path_key(INF_PATH);
+    let verify_run = |part: &[(usize, &ManifestEntry)]| -> Result<Option<Vec<u8>>, PackageError> {
+        let mut inf = None;
+        for &(ci, entry) in part {
+            let mut keep = (path_key(&entry.path) == inf_key).then(Vec::new);
+            let mut hash = Sha256::new();
+            stream(cab, ci, entry, file, &mut |chunk| {
+                hash.update(chunk);
+                if let Some(k) = keep.as_mut() {
+                    k.extend_from_slice(chunk);
+                }
+                Ok(())
+            })?;
+            if <[u8; 32]>::from(hash.finalize()) != entry.sha256 {
+                return Err(PackageError::DigestMismatch {
+                    file: file.into(),
+                    path: entry.path.clone(),
+                });
+            }
+            if keep.is_some() {
+                inf = keep;
+            }
+        }
+        Ok(inf)
+    };
+    let run = order.len().div_ceil(threads).max(1);
+    let results: Vec<Result<Option<Vec<u8>>, PackageError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = order
+            .chunks(run)
+            .map(|part| s.spawn(move || verify_run(part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    let mut inf_bytes = None;
+    for r in results {
+        if let Some(data) = r? {
+            inf_bytes = Some(data);
+        }
+    }
+    inf_bytes.ok_or_else(|| PackageError::Missing {
+        file: file.into(),
+        path: INF_PATH.into(),
+    })
 }
 
-/// Reads cabinet file `cab_index` and checks it against its manifest entry.
-fn read_verified(
+/// Streams cabinet entry `cab_index` to `each`, checking its size against
+/// `entry`.
+fn stream(
     cab: &Cabinet,
-    entry: &ManifestEntry,
     cab_index: usize,
+    entry: &ManifestEntry,
     file: &str,
-    digest: DigestCheck,
-) -> Result<Vec<u8>, PackageError> {
+    each: &mut dyn FnMut(&[u8]) -> Result<(), PackageError>,
+) -> Result<(), PackageError> {
     let size_mismatch = |actual: u64| PackageError::SizeMismatch {
         file: file.into(),
         path: entry.path.clone(),
@@ -248,18 +315,111 @@ fn read_verified(
     if listed != entry.size {
         return Err(size_mismatch(listed));
     }
-    let data = cab.read(cab_index).map_err(|source| PackageError::Cab {
+    let cab_err = |source| PackageError::Cab {
         file: file.into(),
         source,
-    })?;
-    if data.len() as u64 != entry.size {
-        return Err(size_mismatch(data.len() as u64));
+    };
+    let mut reader = cab.entry_reader(cab_index).map_err(cab_err)?;
+    let mut len = 0u64;
+    while let Some(chunk) = reader.next_chunk().map_err(cab_err)? {
+        len += chunk.len() as u64;
+        each(chunk)?;
     }
-    if digest == DigestCheck::Verify && sha256(&data) != entry.sha256 {
-        return Err(PackageError::DigestMismatch {
-            file: file.into(),
-            path: entry.path.clone(),
-        });
+    if len != entry.size {
+        return Err(size_mismatch(len));
     }
-    Ok(data)
+    Ok(())
+}
+
+/// One payload file of an opened package: cheap to clone, readable while
+/// any clone lives, and always checked against the manifest when read.
+#[derive(Debug, Clone)]
+pub struct PackagedFile {
+    cab: Arc<Cabinet>,
+    index: usize,
+    package: Arc<str>,
+    entry: ManifestEntry,
+}
+
+impl PackagedFile {
+    /// Its manifest entry (path, size, SHA-256, version).
+    pub fn entry(&self) -> &ManifestEntry {
+        &self.entry
+    }
+
+    /// Its size in bytes.
+    pub fn len(&self) -> u64 {
+        self.entry.size
+    }
+
+    /// True for an empty file.
+    pub fn is_empty(&self) -> bool {
+        self.entry.size == 0
+    }
+
+    /// Equal for two handles on the same file of the same opened package.
+    pub fn identity(&self) -> (usize, usize) {
+        (Arc::as_ptr(&self.cab) as usize, self.index)
+    }
+
+    /// Streams the file to `each` chunk by chunk. Its SHA-256 was checked
+    /// by [`Package::open`]; instead of hashing it again, the read fails
+    /// when the package file changed since it was opened, so the bytes
+    /// handed out are always the checked ones. A caller that writes the
+    /// chunks somewhere must throw that away on an error.
+    pub fn stream(
+        &self,
+        each: &mut dyn FnMut(&[u8]) -> Result<(), PackageError>,
+    ) -> Result<(), PackageError> {
+        stream(&self.cab, self.index, &self.entry, &self.package, each)?;
+        self.cab
+            .check_unchanged()
+            .map_err(|source| PackageError::Cab {
+                file: self.package.to_string(),
+                source,
+            })
+    }
+
+    /// The whole file.
+    pub fn read(&self) -> Result<Vec<u8>, PackageError> {
+        let mut out = Vec::new();
+        self.read_into(&mut out)?;
+        Ok(out)
+    }
+
+    /// The whole file, into `buf` (cleared first; its memory is reused).
+    pub fn read_into(&self, buf: &mut Vec<u8>) -> Result<(), PackageError> {
+        buf.clear();
+        buf.reserve(usize::try_from(self.entry.size).unwrap_or(0));
+        self.stream(&mut |chunk| {
+            buf.extend_from_slice(chunk);
+            Ok(())
+        })
+    }
+
+    /// Writes the file to `out`.
+    pub fn write_to(&self, out: &mut dyn Write) -> Result<(), PackageError> {
+        self.stream(&mut |chunk| {
+            out.write_all(chunk).map_err(|e| PackageError::Write {
+                file: self.package.to_string(),
+                path: self.entry.path.clone(),
+                problem: e.to_string(),
+            })
+        })
+    }
+
+    /// Whether `data` is exactly this file's bytes.
+    pub fn matches(&self, data: &[u8]) -> Result<bool, PackageError> {
+        if data.len() as u64 != self.entry.size {
+            return Ok(false);
+        }
+        let mut at = 0;
+        let mut same = true;
+        self.stream(&mut |chunk| {
+            same = same && data[at..at + chunk.len()] == *chunk;
+            at += chunk.len();
+            Ok(())
+        })?;
+        Ok(same)
+    }
 }

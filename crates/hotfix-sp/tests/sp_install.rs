@@ -68,6 +68,9 @@ impl Fs for &'static PeakFs {
     fn open(&self, p: &Path) -> io::Result<Box<dyn ReadSeek>> {
         self.inner.open(p)
     }
+    fn open_read_at(&self, p: &Path) -> io::Result<std::sync::Arc<dyn hotfix_fs::ReadAt>> {
+        self.inner.open_read_at(p)
+    }
     fn metadata(&self, p: &Path) -> io::Result<Metadata> {
         self.inner.metadata(p)
     }

@@ -46,8 +46,6 @@ pub enum Op {
         existed: bool,
         /// Where the old bytes are kept (at least one entry when `existed`).
         preserve: Vec<Preserve>,
-        /// SHA-256 of the new bytes, hex (empty when not computed).
-        sha256: String,
     },
     /// A new name `to` for the bytes at `from` (a hard link, or a copy).
     Link {

@@ -81,7 +81,6 @@ fn scenario(fs: &dyn Fs) -> Result<(), TxnError> {
     // a boot-time rename: the staged file is an image file
     let queued = hotfix_txn::Staged {
         path: rel("WINDOWS/system32/q.dll.hfnew"),
-        sha256: String::new(),
         len: 8,
     };
     tx.put(&rel("WINDOWS/system32/q.dll"), &queued, vec![])?;
@@ -96,7 +95,6 @@ fn restart_scenario(fs: &dyn Fs) -> Result<(), TxnError> {
     tx.set_sequential();
     let staged = |p: &str| hotfix_txn::Staged {
         path: rel(p),
-        sha256: String::new(),
         len: 0,
     };
     tx.put(

@@ -7,7 +7,7 @@ use hotfix_dataset::{DEFAULT_DATA, DataSet};
 use hotfix_fs::{Fs, OsFs, create_dir_all, write_atomic};
 use hotfix_hive::Hive;
 use hotfix_model::{KbId, Language, Product};
-use hotfix_package::{Package, SynthOptions, synth as synth_package};
+use hotfix_package::{SynthOptions, synth as synth_package};
 use serde::Serialize;
 
 use crate::ImageArg;
@@ -93,14 +93,7 @@ pub fn pack(src: &Path, out: &Path, sfx: bool) -> CmdResult {
 /// `hotfix extract`.
 pub fn extract(package: &Path, dir: &Path) -> CmdResult {
     let fs = OsFs;
-    let bytes = fs
-        .read(package)
-        .map_err(|e| CliError::msg(format!("cannot read package {}: {e}", package.display())))?;
-    let name = package
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let pkg = Package::open(bytes, &name)?;
+    let pkg = crate::servicing::open_package(&fs, package)?;
     let n = hotfix_package::extract(&fs, &pkg, dir)?;
     println!(
         "{}: {n} files extracted to {}",

@@ -114,20 +114,21 @@ pub fn open<'f>(fs: &'f dyn Fs, image: &ImageArg) -> Result<Session<'f>, CliErro
     })?)
 }
 
-/// Reads and verifies packages.
+/// Opens and verifies one package file (read where needed, never whole).
+pub fn open_package(fs: &dyn Fs, path: &Path) -> Result<Package, CliError> {
+    let source = fs
+        .open_read_at(path)
+        .map_err(|e| CliError::msg(format!("cannot read package {}: {e}", path.display())))?;
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    Ok(Package::open_source(source, &name)?)
+}
+
+/// Opens and verifies packages.
 pub fn read_packages(fs: &dyn Fs, paths: &[PathBuf]) -> Result<Vec<Package>, CliError> {
-    let mut out = Vec::new();
-    for p in paths {
-        let bytes = fs
-            .read(p)
-            .map_err(|e| CliError::msg(format!("cannot read package {}: {e}", p.display())))?;
-        let name = p.file_name().map_or_else(
-            || p.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        out.push(Package::open(bytes, &name)?);
-    }
-    Ok(out)
+    paths.iter().map(|p| open_package(fs, p)).collect()
 }
 
 /// The command line as typed, for logs and journals.

@@ -2,10 +2,10 @@
 //! whether the file there is added, replaced, queued or kept.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
-use hotfix_engine::EngineError;
+use hotfix_engine::{Content, EngineError};
 use hotfix_inf::{CopyFile, DirRoot, dirid_location};
+use hotfix_package::PackagedFile;
 use hotfix_pending::{PendingOp, PendingQueue};
 use hotfix_txn::RelPath;
 
@@ -30,6 +30,15 @@ pub(super) fn win_target(c: &CopyFile) -> Option<String> {
     Some(parts.join("\\"))
 }
 
+/// One payload file and where it goes.
+pub(super) struct Planned<'p> {
+    pub target: &'p RelPath,
+    /// The file in the package, streamed into place at commit.
+    pub file: PackagedFile,
+    /// Its bytes, read for the decision only.
+    pub bytes: &'p [u8],
+}
+
 impl Plan<'_, '_> {
     /// Queues `staged` to replace `target` at the restart.
     pub(crate) fn queue_replace(
@@ -51,29 +60,32 @@ impl Plan<'_, '_> {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn decide(
         &mut self,
-        target: &RelPath,
-        cur: Option<Vec<u8>>,
-        new: Arc<Vec<u8>>,
+        new: &Planned<'_>,
+        cur: Option<&[u8]>,
         if_exists: bool,
         opts: &SpOptions,
         in_use: &BTreeSet<String>,
         queue: &mut PendingQueue,
         kb: &str,
     ) -> Result<Option<RelPath>, EngineError> {
+        let target = new.target;
         let win = self.view.image().win_path(target);
-        let new_version = hotfix_pe::read_version(&new).ok().map(|v| v.file_version);
+        let new_version = hotfix_pe::read_version(new.bytes)
+            .ok()
+            .map(|v| v.file_version);
+        let content = Content::Packaged(new.file.clone());
         let Some(cur) = cur else {
             if if_exists {
                 return Ok(None);
             }
-            self.written.push(new.len() as u64);
+            self.written.push(new.file.len());
             self.new_paths.push(target.clone());
-            self.view.put_bytes(target, new);
+            self.view.put(target, content);
             self.record.files.push((target.as_str().to_owned(), None));
             self.report.added += 1;
             return Ok(None);
         };
-        let replace = match (new_version, hotfix_pe::read_version(&cur)) {
+        let replace = match (new_version, hotfix_pe::read_version(cur)) {
             (Some(n), Ok(c)) if n <= c.file_version => {
                 if n < c.file_version {
                     self.log.line(format!(
@@ -98,21 +110,21 @@ impl Plan<'_, '_> {
                 self.report.unreadable_replaced.push(win.clone());
                 true
             }
-            (None, _) => cur != *new,
+            (None, _) => cur != new.bytes,
         };
         if !replace {
             return Ok(None);
         }
         let backup = self.keep_old(target);
-        self.written.push(new.len() as u64);
+        self.written.push(new.file.len());
         if in_use.contains(&target.as_str().to_lowercase()) {
             let staged = hotfix_engine::staged_name(target, kb);
             self.new_paths.push(staged.clone());
             self.queue_replace(&staged, target, queue);
-            self.view.put_bytes(&staged, new);
+            self.view.put(&staged, content);
         } else {
             self.new_paths.push(target.clone());
-            self.view.put_bytes(target, new);
+            self.view.put(target, content);
             self.report.replaced += 1;
         }
         Ok(Some(backup))

@@ -7,7 +7,6 @@ mod stage;
 
 pub use stage::{SpOptions, SpReport, Stage};
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -19,7 +18,7 @@ use hotfix_model::SpLevel;
 use hotfix_package::Package;
 use hotfix_txn::RelPath;
 
-use self::files::win_target;
+use self::files::{Planned, win_target};
 use self::record::{SpRecord, join, record_path};
 use self::stage::LateCancel;
 use crate::space::SpaceNeed;
@@ -158,7 +157,9 @@ fn run(
         .chain(pkg.inf.replace_if_exist.iter().map(|c| (c, true)))
         .collect();
     let mut resolver = image.resolver(fs);
-    let mut sources: HashMap<String, Arc<Vec<u8>>> = HashMap::new();
+    // One buffer each for the package's and the image's copy of a file,
+    // reused for every line: the bytes are only read for the decision.
+    let (mut new, mut cur) = (Vec::new(), Vec::new());
     let mut queue = reg.queue();
     let queue_before = queue.clone();
     let mut replaced_backups = Vec::new();
@@ -173,30 +174,33 @@ fn run(
             problem: format!("update.inf names unknown directory id {}", line.dest.dirid),
         })?;
         let target = resolver.resolve(&win)?;
-        let key = line.source.to_ascii_lowercase();
-        let new = match sources.get(&key) {
-            Some(b) => b.clone(),
-            None => {
-                let b = Arc::new(pkg.read(&line.source)?);
-                sources.insert(key, b.clone());
-                b
-            }
-        };
+        let file = pkg.file(&line.source)?;
+        file.read_into(&mut new)?;
         let host = image.host(&target);
-        let cur = match fs.metadata(&host) {
-            Ok(m) if m.is_file() => Some(fs.read(&host).map_err(|e| EngineError::Io {
+        let exists = fs.metadata(&host).is_ok_and(|m| m.is_file());
+        if exists {
+            hotfix_fs::read_into(fs, &host, &mut cur).map_err(|e| EngineError::Io {
                 what: "read",
                 path: image.win_path(&target),
                 source: e,
-            })?),
-            _ => None,
+            })?;
+        }
+        let planned = Planned {
+            target: &target,
+            file,
+            bytes: &new,
         };
         plan.decide(
-            &target, cur, new, *if_exists, opts, &in_use, &mut queue, &kb,
+            &planned,
+            exists.then_some(cur.as_slice()),
+            *if_exists,
+            opts,
+            &in_use,
+            &mut queue,
+            &kb,
         )?
         .inspect(|b| replaced_backups.push((target.clone(), b.clone())));
     }
-    drop(sources);
     let migration = if to_sp == 1 {
         plan.migrate_dual_mode(session, &in_use, &mut queue, &mut reg, &kb)?
     } else {
