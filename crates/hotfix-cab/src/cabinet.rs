@@ -257,15 +257,6 @@ impl Cabinet {
         })
     }
 
-    /// An error when the file under the cabinet changed since it was opened
-    /// (see [`ReadAt::check_unchanged`]).
-    pub fn check_unchanged(&self) -> Result<(), CabError> {
-        self.source.check_unchanged().map_err(|e| CabError::Read {
-            offset: 0,
-            problem: e.to_string(),
-        })
-    }
-
     fn blocks(&self) -> BlockSource<'_> {
         BlockSource {
             source: &*self.source,

@@ -19,6 +19,7 @@ pub fn find_cabinet(bytes: &[u8]) -> Option<usize> {
 /// (an SFX's stub and the cabinet's header, without reading the cabinet):
 /// a candidate's declared size may reach past `head`.
 pub fn find_cabinet_in_prefix(head: &[u8], total_len: usize) -> Option<usize> {
+    let total_len = total_len.max(head.len());
     find_header(head, total_len, true).or_else(|| find_header(head, total_len, false))
 }
 

@@ -5,12 +5,13 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Write;
 use std::sync::Arc;
 
-use hotfix_fs::Fs;
+use hotfix_fs::{Fs, ReadAt};
 use hotfix_image::Image;
 use hotfix_package::PackagedFile;
-use hotfix_txn::{RelPath, Staged, Summary, Txn};
+use hotfix_txn::{Fill, RelPath, Staged, Summary, Txn};
 
 use crate::EngineError;
 
@@ -212,12 +213,12 @@ impl<'a> View<'a> {
     /// Whether the file at `p` on disk is `len` bytes long and `same` says
     /// its bytes are the ones wanted. Sizes first: most replaced files
     /// differ in length, and a read here is a second pass over the payload.
-    fn disk_holds(&self, p: &RelPath, len: u64, same: impl Fn(&[u8]) -> bool) -> bool {
+    fn disk_holds(&self, p: &RelPath, len: u64, same: impl Fn(&dyn ReadAt) -> bool) -> bool {
         let host = self.image.host(p);
         self.fs
             .metadata(&host)
             .is_ok_and(|m| m.is_file() && m.len == len)
-            && self.fs.read(&host).is_ok_and(|d| same(&d))
+            && self.fs.open_read_at(&host).is_ok_and(|d| same(&*d))
     }
 
     /// Writes the planned image: one transaction, after checking that the
@@ -229,7 +230,10 @@ impl<'a> View<'a> {
         for (p, c) in self.changes.values() {
             let same = match c {
                 Some(Content::Disk(src)) => src == p,
-                Some(Content::Bytes(b)) => self.disk_holds(p, b.len() as u64, |d| d == **b),
+                Some(Content::Bytes(b)) => self.disk_holds(p, b.len() as u64, |d| {
+                    let mut held = vec![0; b.len()];
+                    d.read_exact_at(&mut held, 0).is_ok() && held == **b
+                }),
                 Some(Content::Packaged(f)) => {
                     self.disk_holds(p, f.len(), |d| f.matches(d).unwrap_or(false))
                 }
@@ -301,68 +305,103 @@ impl<'a> View<'a> {
         Ok(txn.commit()?)
     }
 
-    /// Writes `content` to the staging area: held bytes in one write,
-    /// packaged bytes streamed from the package, disk bytes copied.
-    fn stage(&self, txn: &mut Txn<'_>, content: &Content) -> Result<Staged, EngineError> {
-        Ok(match content {
-            Content::Packaged(f) => txn.stage_with(&mut |w| {
-                f.write_to(w)
-                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
-            })?,
-            Content::Bytes(b) => txn.stage(b)?,
-            Content::Disk(src) => txn.stage(&self.read_disk(src)?)?,
-        })
-    }
-
-    /// Stages the new bytes and records every operation of `effective`.
+    /// Stages the new bytes (all at once, see [`Txn::stage_all`]) and
+    /// records every operation of `effective`.
     fn plan_txn(
         &self,
         txn: &mut Txn<'_>,
         effective: &[(RelPath, Option<Content>)],
         moved: &HashSet<String>,
     ) -> Result<(), EngineError> {
-        let mut staged_once: HashMap<(usize, usize), Staged> = HashMap::new();
+        /// What one change becomes; `usize`: an index into the staged files.
+        enum Step<'e> {
+            Remove(&'e RelPath),
+            Move(&'e RelPath, &'e RelPath),
+            LinkDisk(&'e RelPath, &'e RelPath),
+            Put(&'e RelPath, usize),
+            LinkStaged(&'e RelPath, usize),
+        }
+        let mut steps = Vec::with_capacity(effective.len());
+        let mut blobs: Vec<Blob> = Vec::new();
+        let mut staged_once: HashMap<(usize, usize), usize> = HashMap::new();
         for (p, c) in effective {
             let exists = self.on_disk(p);
-            match c {
-                None if moved.contains(&key(p)) => {}
-                None => txn.remove(p, None)?,
-                Some(Content::Disk(src)) if moved.contains(&key(src)) => {
+            steps.push(match c {
+                None if moved.contains(&key(p)) => continue,
+                None => Step::Remove(p),
+                Some(Content::Disk(src)) if moved.contains(&key(src)) => Step::Move(src, p),
+                Some(Content::Disk(src)) if !exists => Step::LinkDisk(src, p),
+                // Disk bytes wanted where a file exists are staged as a
+                // copy; new bytes are staged once and linked to other new
+                // paths, but a put consumes its staged file, so each existing
+                // target gets its own.
+                Some(c) => {
+                    let id = c.blob_id();
+                    match id.and_then(|id| staged_once.get(&id)) {
+                        Some(&i) if !exists => Step::LinkStaged(p, i),
+                        _ => {
+                            blobs.push(match c {
+                                Content::Disk(src) => Blob::Bytes(self.read_disk(src)?),
+                                Content::Bytes(b) => Blob::Bytes(b.clone()),
+                                Content::Packaged(f) => Blob::Packaged(f.clone()),
+                            });
+                            if let Some(id) = id {
+                                staged_once.insert(id, blobs.len() - 1);
+                            }
+                            Step::Put(p, blobs.len() - 1)
+                        }
+                    }
+                }
+            });
+        }
+        let fills: Vec<_> = blobs
+            .iter()
+            .map(|b| move |w: &mut dyn Write| b.write_to(w))
+            .collect();
+        let fills: Vec<Fill<'_>> = fills.iter().map(|f| f as Fill<'_>).collect();
+        let staged = txn.stage_all(&fills)?;
+        for step in steps {
+            match step {
+                Step::Remove(p) => txn.remove(p, None)?,
+                Step::Move(src, p) => {
                     let staged = Staged {
                         path: src.clone(),
                         len: self.disk_len(src),
                     };
                     txn.put(p, &staged, Vec::new())?;
                 }
-                Some(Content::Disk(src)) if !exists => {
+                Step::LinkDisk(src, p) => {
                     if let Some(parent) = p.parent() {
                         txn.ensure_dir(&parent)?;
                     }
                     txn.link(src, p)?;
                 }
-                Some(old @ Content::Disk(_)) => {
-                    let staged = self.stage(txn, old)?;
-                    txn.put(p, &staged, Vec::new())?;
-                }
-                Some(new) => {
-                    let id = new.blob_id().unwrap_or_default();
-                    match staged_once.get(&id) {
-                        Some(s) if !exists => {
-                            if let Some(parent) = p.parent() {
-                                txn.ensure_dir(&parent)?;
-                            }
-                            let from = s.path.clone();
-                            txn.link(&from, p)?;
-                        }
-                        _ => {
-                            let staged = self.stage(txn, new)?;
-                            txn.put(p, &staged, Vec::new())?;
-                            staged_once.insert(id, staged);
-                        }
+                Step::LinkStaged(p, i) => {
+                    if let Some(parent) = p.parent() {
+                        txn.ensure_dir(&parent)?;
                     }
+                    txn.link(&staged[i].path, p)?;
                 }
+                Step::Put(p, i) => txn.put(p, &staged[i], Vec::new())?,
             }
         }
         Ok(())
+    }
+}
+
+/// New bytes to stage, ready to be written from any thread.
+enum Blob {
+    Bytes(Arc<Vec<u8>>),
+    Packaged(PackagedFile),
+}
+
+impl Blob {
+    fn write_to(&self, w: &mut dyn Write) -> std::io::Result<()> {
+        match self {
+            Blob::Bytes(b) => w.write_all(b),
+            Blob::Packaged(f) => f
+                .write_to(w)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
+        }
     }
 }

@@ -227,6 +227,9 @@ impl<F: Fs> Fs for FaultFs<F> {
         self.alive()?;
         self.inner.open_read_at(path)
     }
+    fn concurrent_writes(&self) -> bool {
+        false
+    }
     fn metadata(&self, path: &Path) -> io::Result<Metadata> {
         self.alive()?;
         self.inner.metadata(path)

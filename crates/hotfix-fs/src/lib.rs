@@ -101,12 +101,6 @@ pub trait ReadAt: Debug + Send + Sync {
     /// Fills `buf` with the bytes at `offset`; an `UnexpectedEof` error when
     /// the file ends first (it was truncated after it was opened).
     fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()>;
-    /// An error when the file was written to, truncated or had its
-    /// attributes changed since it was opened, so that bytes read now may
-    /// differ from bytes read (and checked) before.
-    fn check_unchanged(&self) -> io::Result<()> {
-        Ok(())
-    }
 }
 
 /// Bytes already in memory.
@@ -223,6 +217,12 @@ pub trait Fs: Debug + Send + Sync {
                 format!("{} is not UTF-8: {e}", path.display()),
             )
         })
+    }
+    /// Whether independent files may be written from several threads at
+    /// once. A layer that numbers its steps to replay a crash says no, so
+    /// that step `n` is the same operation in every run.
+    fn concurrent_writes(&self) -> bool {
+        true
     }
     /// True when something (file, directory or link) exists at `path`.
     fn exists(&self, path: &Path) -> bool {

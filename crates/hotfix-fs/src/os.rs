@@ -18,38 +18,16 @@ struct OsWriter(File);
 #[derive(Debug)]
 struct OsReadAt {
     file: File,
-    /// Size, modification and change time when opened.
-    stamp: (u64, i64, i64, i64, i64),
-}
-
-/// Any write, truncation or attribute change moves the change time, which
-/// no unprivileged caller can set back.
-fn stamp(m: &fs::Metadata) -> (u64, i64, i64, i64, i64) {
-    use std::os::unix::fs::MetadataExt;
-    (
-        m.len(),
-        m.mtime(),
-        m.mtime_nsec(),
-        m.ctime(),
-        m.ctime_nsec(),
-    )
+    /// The length when opened.
+    len: u64,
 }
 
 impl ReadAt for OsReadAt {
     fn len(&self) -> u64 {
-        self.stamp.0
+        self.len
     }
     fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
         std::os::unix::fs::FileExt::read_exact_at(&self.file, buf, offset)
-    }
-    fn check_unchanged(&self) -> io::Result<()> {
-        if stamp(&self.file.metadata()?) == self.stamp {
-            Ok(())
-        } else {
-            Err(io::Error::other(
-                "the file was changed after it was opened (size or times differ)",
-            ))
-        }
     }
 }
 
@@ -93,8 +71,8 @@ impl Fs for OsFs {
 
     fn open_read_at(&self, path: &Path) -> io::Result<std::sync::Arc<dyn ReadAt>> {
         let file = File::open(path)?;
-        let stamp = stamp(&file.metadata()?);
-        Ok(std::sync::Arc::new(OsReadAt { file, stamp }))
+        let len = file.metadata()?.len();
+        Ok(std::sync::Arc::new(OsReadAt { file, len }))
     }
 
     fn metadata(&self, path: &Path) -> io::Result<Metadata> {

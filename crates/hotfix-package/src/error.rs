@@ -112,6 +112,21 @@ pub enum PackageError {
         /// The path inside the package.
         path: String,
     },
+    /// A payload file whose version resource says another version than
+    /// update.ver lists for it.
+    #[error(
+        "{file}: update.ver lists {path} as version {listed}, but its version resource says {actual}"
+    )]
+    VersionMismatch {
+        /// The package file name.
+        file: String,
+        /// The path inside the package.
+        path: String,
+        /// What update.ver says ("none" for no version).
+        listed: String,
+        /// What the file says ("none" for no readable version).
+        actual: String,
+    },
     /// A file name inside a package that could escape the extraction
     /// directory or collide with another on Windows.
     #[error("{file}: unsafe file name {path:?}: {reason}")]

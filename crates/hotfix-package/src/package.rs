@@ -7,7 +7,7 @@ use std::sync::Arc;
 use hotfix_cab::{Cabinet, Limits};
 use hotfix_fs::ReadAt;
 use hotfix_inf::UpdateInf;
-use hotfix_model::KbId;
+use hotfix_model::{FileVersion, KbId};
 use hotfix_pe::VersionInfo;
 use sha2::{Digest, Sha256};
 
@@ -222,8 +222,9 @@ impl Package {
     }
 }
 
-/// Checks every payload file's size and SHA-256 against the manifest
-/// without assembling any file but update.inf, which it returns. Entries are
+/// Checks every payload file's size, SHA-256 and version against the
+/// manifest, so that callers may rank files by [`ManifestEntry::version`]
+/// without reading them, and returns update.inf. Entries are
 /// read in cabinet order; when every folder is stored (no decoder state to
 /// share) they are split into runs checked in parallel. The first failure in
 /// cabinet order is the one reported.
@@ -251,14 +252,15 @@ fn verify_all(
     let inf_key = path_key(INF_PATH);
     let verify_run = |part: &[(usize, &ManifestEntry)]| -> Result<Option<Vec<u8>>, PackageError> {
         let mut inf = None;
+        // Each file is assembled once, into memory reused for the next, to
+        // read its version resource.
+        let mut data = Vec::new();
         for &(ci, entry) in part {
-            let mut keep = (path_key(&entry.path) == inf_key).then(Vec::new);
             let mut hash = Sha256::new();
+            data.clear();
             stream(cab, ci, entry, file, &mut |chunk| {
                 hash.update(chunk);
-                if let Some(k) = keep.as_mut() {
-                    k.extend_from_slice(chunk);
-                }
+                data.extend_from_slice(chunk);
                 Ok(())
             })?;
             if <[u8; 32]>::from(hash.finalize()) != entry.sha256 {
@@ -267,8 +269,19 @@ fn verify_all(
                     path: entry.path.clone(),
                 });
             }
-            if keep.is_some() {
-                inf = keep;
+            let actual = hotfix_pe::read_version(&data).ok().map(|v| v.file_version);
+            if actual != entry.version {
+                let text =
+                    |v: Option<FileVersion>| v.map_or_else(|| "none".into(), |v| v.to_string());
+                return Err(PackageError::VersionMismatch {
+                    file: file.into(),
+                    path: entry.path.clone(),
+                    listed: text(entry.version),
+                    actual: text(actual),
+                });
+            }
+            if path_key(&entry.path) == inf_key {
+                inf = Some(data.clone());
             }
         }
         Ok(inf)
@@ -362,22 +375,35 @@ impl PackagedFile {
         (Arc::as_ptr(&self.cab) as usize, self.index)
     }
 
-    /// Streams the file to `each` chunk by chunk. Its SHA-256 was checked
-    /// by [`Package::open`]; instead of hashing it again, the read fails
-    /// when the package file changed since it was opened, so the bytes
-    /// handed out are always the checked ones. A caller that writes the
+    /// Streams the file to `each` chunk by chunk, hashing it on the way:
+    /// the bytes come from the package file again, which may have changed
+    /// since [`Package::open`] checked it (a writable shared mapping changes
+    /// it without touching its size or times), so every read is checked
+    /// against update.ver once more and fails with
+    /// [`PackageError::DigestMismatch`] at the end. A caller that writes the
     /// chunks somewhere must throw that away on an error.
     pub fn stream(
         &self,
         each: &mut dyn FnMut(&[u8]) -> Result<(), PackageError>,
     ) -> Result<(), PackageError> {
-        stream(&self.cab, self.index, &self.entry, &self.package, each)?;
-        self.cab
-            .check_unchanged()
-            .map_err(|source| PackageError::Cab {
+        let mut hash = Sha256::new();
+        stream(
+            &self.cab,
+            self.index,
+            &self.entry,
+            &self.package,
+            &mut |chunk| {
+                hash.update(chunk);
+                each(chunk)
+            },
+        )?;
+        if <[u8; 32]>::from(hash.finalize()) != self.entry.sha256 {
+            return Err(PackageError::DigestMismatch {
                 file: self.package.to_string(),
-                source,
-            })
+                path: self.entry.path.clone(),
+            });
+        }
+        Ok(())
     }
 
     /// The whole file.
@@ -408,18 +434,28 @@ impl PackagedFile {
         })
     }
 
-    /// Whether `data` is exactly this file's bytes.
-    pub fn matches(&self, data: &[u8]) -> Result<bool, PackageError> {
-        if data.len() as u64 != self.entry.size {
+    /// Whether `other` holds exactly this file's bytes. Stops at the first
+    /// chunk that differs, so telling two builds of a file apart costs one
+    /// chunk, not a pass over both.
+    pub fn matches(&self, other: &dyn ReadAt) -> Result<bool, PackageError> {
+        if other.len() != self.entry.size {
             return Ok(false);
         }
-        let mut at = 0;
-        let mut same = true;
-        self.stream(&mut |chunk| {
-            same = same && data[at..at + chunk.len()] == *chunk;
-            at += chunk.len();
-            Ok(())
-        })?;
-        Ok(same)
+        let cab_err = |source| PackageError::Cab {
+            file: self.package.to_string(),
+            source,
+        };
+        let mut reader = self.cab.entry_reader(self.index).map_err(cab_err)?;
+        let (mut hash, mut at, mut theirs) = (Sha256::new(), 0u64, Vec::new());
+        while let Some(chunk) = reader.next_chunk().map_err(cab_err)? {
+            theirs.resize(chunk.len(), 0);
+            if other.read_exact_at(&mut theirs, at).is_err() || theirs != chunk {
+                return Ok(false);
+            }
+            hash.update(chunk);
+            at += chunk.len() as u64;
+        }
+        // Equal to the bytes read now; those must also be the checked ones.
+        Ok(at == self.entry.size && <[u8; 32]>::from(hash.finalize()) == self.entry.sha256)
     }
 }

@@ -22,4 +22,4 @@ pub use error::TxnError;
 pub use journal::{Journal, JournalState, Op, Preserve};
 pub use layout::StateDir;
 pub use relpath::RelPath;
-pub use txn::{Staged, Summary, Txn};
+pub use txn::{Fill, Staged, Summary, Txn};

@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use hotfix_fs::{Fs, remove_tree, write_atomic};
 use sha2::{Digest, Sha256};
@@ -47,6 +48,30 @@ pub struct Txn<'a> {
     claimed: HashSet<RelPath>,
     targets: HashSet<RelPath>,
     planned_dirs: HashSet<RelPath>,
+}
+
+/// Writes the bytes of one staged file to the writer it is given.
+pub type Fill<'f> = &'f (dyn Fn(&mut dyn Write) -> io::Result<()> + Sync);
+
+/// Creates staged file `path` and lets `fill` write it.
+fn write_staged(
+    fs: &dyn Fs,
+    sd: &StateDir,
+    path: RelPath,
+    fill: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
+) -> Result<Staged, TxnError> {
+    let host = sd.host(&path);
+    let what = |e| TxnError::io(format!("stage {path}"), e);
+    let file = fs.create(&host).map_err(what)?;
+    let mut counted = Counted {
+        inner: file,
+        len: 0,
+    };
+    fill(&mut counted).map_err(what)?;
+    Ok(Staged {
+        path,
+        len: counted.len,
+    })
 }
 
 /// A writer that counts what passes through.
@@ -162,18 +187,59 @@ impl<'a> Txn<'a> {
         fill: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
     ) -> Result<Staged, TxnError> {
         let path = self.fresh("s");
-        let host = self.sd.host(&path);
-        let what = |e| TxnError::io(format!("stage {path}"), e);
-        let file = self.fs.create(&host).map_err(what)?;
-        let mut counted = Counted {
-            inner: file,
-            len: 0,
+        write_staged(self.fs, &self.sd, path, fill)
+    }
+
+    /// Stages one file per `fills` entry, results in the same order. When
+    /// the filesystem allows ([`Fs::concurrent_writes`]) the files are
+    /// written from several threads: writing a service pack's payload into
+    /// the page cache is bound by memory copies, not by the disk. The first
+    /// failure in order is returned; files staged meanwhile are garbage the
+    /// abort removes.
+    pub fn stage_all(&mut self, fills: &[Fill<'_>]) -> Result<Vec<Staged>, TxnError> {
+        let paths: Vec<RelPath> = fills.iter().map(|_| self.fresh("s")).collect();
+        let (fs, sd) = (self.fs, &self.sd);
+        let stage_one = |i: usize| write_staged(fs, sd, paths[i].clone(), &mut |w| fills[i](w));
+        let threads = if fs.concurrent_writes() {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+        } else {
+            1
         };
-        fill(&mut counted).map_err(what)?;
-        Ok(Staged {
-            path,
-            len: counted.len,
-        })
+        if threads == 1 || fills.len() < 2 {
+            return (0..fills.len()).map(stage_one).collect();
+        }
+        let next = AtomicUsize::new(0);
+        let failed = AtomicBool::new(false);
+        let mut done: Vec<(usize, Result<Staged, TxnError>)> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut mine = Vec::new();
+                        while !failed.load(Ordering::Relaxed) {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            if i >= fills.len() {
+                                break;
+                            }
+                            let result = stage_one(i);
+                            failed.fetch_or(result.is_err(), Ordering::Relaxed);
+                            mine.push((i, result));
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
+        done.sort_by_key(|(i, _)| *i);
+        let staged: Vec<Staged> = done.into_iter().map(|(_, r)| r).collect::<Result<_, _>>()?;
+        if staged.len() != fills.len() {
+            // Unreachable without a failure, which `collect` returned above.
+            return Err(TxnError::Plan("staging stopped early".into()));
+        }
+        Ok(staged)
     }
 
     fn exists(&self, p: &RelPath) -> bool {

@@ -33,10 +33,9 @@ pub(super) fn win_target(c: &CopyFile) -> Option<String> {
 /// One payload file and where it goes.
 pub(super) struct Planned<'p> {
     pub target: &'p RelPath,
-    /// The file in the package, streamed into place at commit.
+    /// The file in the package, streamed into place at commit; its version
+    /// comes from update.ver, which the package's opening checked.
     pub file: PackagedFile,
-    /// Its bytes, read for the decision only.
-    pub bytes: &'p [u8],
 }
 
 impl Plan<'_, '_> {
@@ -70,9 +69,7 @@ impl Plan<'_, '_> {
     ) -> Result<Option<RelPath>, EngineError> {
         let target = new.target;
         let win = self.view.image().win_path(target);
-        let new_version = hotfix_pe::read_version(new.bytes)
-            .ok()
-            .map(|v| v.file_version);
+        let new_version = new.file.entry().version;
         let content = Content::Packaged(new.file.clone());
         let Some(cur) = cur else {
             if if_exists {
@@ -110,7 +107,7 @@ impl Plan<'_, '_> {
                 self.report.unreadable_replaced.push(win.clone());
                 true
             }
-            (None, _) => cur != new.bytes,
+            (None, _) => !new.file.matches(&cur.to_vec())?,
         };
         if !replace {
             return Ok(None);

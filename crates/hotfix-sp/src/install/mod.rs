@@ -157,9 +157,9 @@ fn run(
         .chain(pkg.inf.replace_if_exist.iter().map(|c| (c, true)))
         .collect();
     let mut resolver = image.resolver(fs);
-    // One buffer each for the package's and the image's copy of a file,
-    // reused for every line: the bytes are only read for the decision.
-    let (mut new, mut cur) = (Vec::new(), Vec::new());
+    // The image's copy of each file, read for the decision into memory
+    // reused for every line.
+    let mut cur = Vec::new();
     let mut queue = reg.queue();
     let queue_before = queue.clone();
     let mut replaced_backups = Vec::new();
@@ -175,7 +175,6 @@ fn run(
         })?;
         let target = resolver.resolve(&win)?;
         let file = pkg.file(&line.source)?;
-        file.read_into(&mut new)?;
         let host = image.host(&target);
         let exists = fs.metadata(&host).is_ok_and(|m| m.is_file());
         if exists {
@@ -188,7 +187,6 @@ fn run(
         let planned = Planned {
             target: &target,
             file,
-            bytes: &new,
         };
         plan.decide(
             &planned,
