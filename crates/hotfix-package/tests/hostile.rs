@@ -68,6 +68,18 @@ fn attacks() -> Vec<(&'static str, Vec<u8>)> {
     bytes[at..at + 14].copy_from_slice(b"..\\..\\evil.txt");
     out.push(("dotdot-name", bytes));
 
+    // update.ver may not lie about a version: installers rank by it.
+    let mut lying = good.clone();
+    let (_, ver) = &mut lying[0];
+    let text = String::from_utf8(ver.clone()).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("SP2QFE\\shell32.dll="))
+        .unwrap();
+    let (head, _) = line.rsplit_once(',').unwrap();
+    *ver = text.replace(line, &format!("{head},99.0.0.1")).into_bytes();
+    out.push(("version-lie", cab_of(&lying)));
+
     out
 }
 
@@ -112,6 +124,11 @@ fn check_refusal(attack: &str, err: &PackageError) {
         ),
         "no-manifest" => assert!(
             matches!(err, PackageError::Missing { path, .. } if path == "update\\update.ver"),
+            "{attack}: {err:?}"
+        ),
+        "version-lie" => assert!(
+            matches!(err, PackageError::VersionMismatch { path, listed, .. }
+                if path == "SP2QFE\\shell32.dll" && listed == "99.0.0.1"),
             "{attack}: {err:?}"
         ),
         "dotdot-name" => {

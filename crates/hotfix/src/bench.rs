@@ -1,8 +1,9 @@
 //! `hotfix bench`: `hotfix sp install` (durable) against `cp -a && sync` and
-//! `dpkg -i` of the same files, in one run, plus hotfix's growth with the
-//! file count. Each contender runs as a child under `/usr/bin/time -v` (when
-//! present) for its peak RSS; `sync` runs before each so no one pays for
-//! another's dirty pages.
+//! `dpkg -i` of the same files, in one run, over several rounds in a rotated
+//! order (medians reported), plus hotfix's growth with the file count. Each
+//! contender runs as a child under `/usr/bin/time -v` (when present) for its
+//! peak RSS; `sync` runs before each so no one pays for another's dirty
+//! pages.
 //!
 //! dpkg runs unprivileged in a private root:
 //! `dpkg --root=R --force-not-root --force-all --log=/dev/null -i x.deb`,
@@ -39,6 +40,10 @@ pub struct BenchArgs {
     /// Skip the 500 / 2,000 / 8,000-file growth runs.
     #[arg(long)]
     no_growth: bool,
+    /// Side-by-side rounds; each runs the three contenders in a rotated
+    /// order, and the table gives medians.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
 }
 
 /// One measured run.
@@ -144,7 +149,8 @@ fn hotfix_install(image: &Path, pkg: &Path) -> Result<Run, CliError> {
     measure(&exe, &["sp", "install", "--image", &image, &pkg, "--json"])
 }
 
-fn dpkg_install(dir: &Path, tree: &Path) -> Result<Run, CliError> {
+/// A `.deb` of the payload tree, uncompressed as our cabinet stores.
+fn build_deb(dir: &Path, tree: &Path) -> Result<PathBuf, CliError> {
     let fs = OsFs;
     let deb_src = dir.join("debsrc");
     let control = deb_src.join("DEBIAN");
@@ -166,12 +172,17 @@ fn dpkg_install(dir: &Path, tree: &Path) -> Result<Run, CliError> {
     }
     let deb = dir.join("sp.deb");
     measure("dpkg-deb", &["-Znone", "--build", &s(&deb_src), &s(&deb)])?;
-    let root = dir.join("dpkg-root");
+    Ok(deb)
+}
+
+/// Installs `deb` into a new private root `root`.
+fn dpkg_install(root: &Path, deb: &Path) -> Result<Run, CliError> {
+    let fs = OsFs;
     for d in ["var/lib/dpkg/info", "var/lib/dpkg/updates"] {
         create_dir_all(&fs, &root.join(d)).map_err(|e| err("create", e))?;
     }
     write_atomic(&fs, &root.join("var/lib/dpkg/status"), b"").map_err(|e| err("write", e))?;
-    let root_arg = format!("--root={}", s(&root));
+    let root_arg = format!("--root={}", root.to_string_lossy());
     measure(
         "dpkg",
         &[
@@ -180,7 +191,7 @@ fn dpkg_install(dir: &Path, tree: &Path) -> Result<Run, CliError> {
             "--force-all",
             "--log=/dev/null",
             "-i",
-            &s(&deb),
+            &deb.to_string_lossy(),
         ],
     )
 }
@@ -188,6 +199,86 @@ fn dpkg_install(dir: &Path, tree: &Path) -> Result<Run, CliError> {
 fn rss(r: &Run) -> String {
     r.rss_kb
         .map_or_else(|| "n/a".into(), |k| format!("{} MB", k / 1024))
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+fn max_rss(runs: &[Run]) -> String {
+    runs.iter()
+        .filter_map(|r| r.rss_kb)
+        .max()
+        .map_or_else(|| "n/a".into(), |k| format!("{} MB", k / 1024))
+}
+
+/// Copies `from` to `to` with `cp -a` (not timed).
+fn copy_tree(from: &Path, to: &Path) -> Result<(), CliError> {
+    let s = |p: &Path| p.to_string_lossy().into_owned();
+    measure("cp", &["-a", &s(from), &s(to)]).map(drop)
+}
+
+/// `rounds` rounds of hotfix, cp and dpkg on fresh targets, the order
+/// rotated each round so no contender always runs right after another's
+/// writeback. Nothing is deleted until all rounds are done: ext4 without a
+/// journal skips inodes freed in the last 30 s when it creates files, which
+/// would slow whoever runs after a deletion.
+fn side_by_side(d: &Path, files: usize, scale: f64, rounds: usize) -> Result<(), CliError> {
+    let (image, pkg, tree, bytes) = prepare(d, files, scale)?;
+    let deb = build_deb(d, &tree)?;
+    let images: Vec<PathBuf> = (0..rounds).map(|r| d.join(format!("image{r}"))).collect();
+    for img in &images {
+        copy_tree(&image, img)?;
+    }
+    let s = |p: &Path| p.to_string_lossy().into_owned();
+    let (mut ours, mut cps, mut dpkgs) = (Vec::new(), Vec::new(), Vec::new());
+    for (r, img) in images.iter().enumerate() {
+        for k in 0..3 {
+            match (r + k) % 3 {
+                0 => ours.push(hotfix_install(img, &pkg)?),
+                1 => {
+                    let dst = d.join(format!("copy{r}"));
+                    let script = format!("cp -a '{}' '{}' && sync", s(&tree), s(&dst));
+                    cps.push(measure("sh", &["-c", &script])?);
+                }
+                _ => dpkgs.push(dpkg_install(&d.join(format!("dpkg-root{r}")), &deb)?),
+            }
+        }
+    }
+    let secs = |v: &[Run]| median(v.iter().map(|r| r.seconds).collect());
+    let (h, c, k) = (secs(&ours), secs(&cps), secs(&dpkgs));
+    let all = |v: &[Run]| {
+        v.iter()
+            .map(|r| format!("{:.2}", r.seconds))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    println!(
+        "{files} files, {} MB, {rounds} rounds (median; every run in brackets)",
+        hotfix_sp::mb(bytes)
+    );
+    println!(
+        "  hotfix sp install (durable)      {h:>6.2} s  [{}]  peak RSS {}",
+        all(&ours),
+        max_rss(&ours)
+    );
+    println!(
+        "  cp -a && sync                    {c:>6.2} s  [{}]  peak RSS {}",
+        all(&cps),
+        max_rss(&cps)
+    );
+    println!(
+        "  dpkg -i (--root, unprivileged)   {k:>6.2} s  [{}]  peak RSS {}",
+        all(&dpkgs),
+        max_rss(&dpkgs)
+    );
+    println!(
+        "  hotfix / cp = {:.2}x   hotfix / dpkg = {:.2}x",
+        h / c,
+        h / k
+    );
+    Ok(())
 }
 
 /// `hotfix bench`.
@@ -199,51 +290,23 @@ pub fn run(a: &BenchArgs) -> CmdResult {
     if fs.exists(&dir) {
         remove_tree(&fs, &dir).map_err(|e| err("clean", e))?;
     }
-    let one = |files: usize, with_others: bool| -> Result<(), CliError> {
-        let d = dir.join(format!("{files}"));
-        create_dir_all(&fs, &d).map_err(|e| err("create", e))?;
-        let (image, pkg, tree, bytes) = prepare(&d, files, a.scale)?;
-        let ours = hotfix_install(&image, &pkg)?;
-        println!(
-            "{files:>6} files {:>6} MB | hotfix sp install (durable) {:>7.2} s  peak RSS {}",
-            hotfix_sp::mb(bytes),
-            ours.seconds,
-            rss(&ours)
-        );
-        if with_others {
-            let s = |p: &Path| p.to_string_lossy().into_owned();
-            let dst = d.join("copy");
-            let script = format!("cp -a '{}' '{}' && sync", s(&tree), s(&dst));
-            let cp = measure("sh", &["-c", &script])?;
-            let dpkg = dpkg_install(&d, &tree)?;
-            println!(
-                "{:>20} | cp -a && sync               {:>7.2} s  peak RSS {}",
-                "",
-                cp.seconds,
-                rss(&cp)
-            );
-            println!(
-                "{:>20} | dpkg -i (--root, unprivileged) {:>4.2} s  peak RSS {}",
-                "",
-                dpkg.seconds,
-                rss(&dpkg)
-            );
-            println!(
-                "{:>20} | hotfix / cp = {:.2}x   hotfix / dpkg = {:.2}x",
-                "",
-                ours.seconds / cp.seconds,
-                ours.seconds / dpkg.seconds
-            );
-        }
-        remove_tree(&fs, &d).map_err(|e| err("clean", e))?;
-        Ok(())
-    };
     println!("side by side on the same payload:");
-    one(a.files, true)?;
+    let d = dir.join("side");
+    create_dir_all(&fs, &d).map_err(|e| err("create", e))?;
+    side_by_side(&d, a.files, a.scale, a.rounds.max(1))?;
     if !a.no_growth {
         println!("growth of hotfix sp install with the file count:");
         for n in [500, 2000, 8000] {
-            one(n, false)?;
+            let d = dir.join(format!("{n}"));
+            create_dir_all(&fs, &d).map_err(|e| err("create", e))?;
+            let (image, pkg, _, bytes) = prepare(&d, n, a.scale)?;
+            let ours = hotfix_install(&image, &pkg)?;
+            println!(
+                "{n:>6} files {:>6} MB | hotfix sp install (durable) {:>7.2} s  peak RSS {}",
+                hotfix_sp::mb(bytes),
+                ours.seconds,
+                rss(&ours)
+            );
         }
     }
     if let Some(k) = own_peak_rss_kb() {
