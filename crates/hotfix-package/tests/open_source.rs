@@ -8,7 +8,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{cab_of, files_of, tiny_package};
+use common::tiny_package;
 use hotfix_dataset::{DEFAULT_DATA, DataSet};
 use hotfix_fs::{Fs, OsFs};
 use hotfix_package::{Package, PackageError, SynthOptions, synth};
@@ -128,24 +128,22 @@ fn a_package_rewritten_in_place_after_opening_fails_to_read_naming_the_package()
 
 #[test]
 fn a_tampered_package_file_is_refused_at_open_source() {
-    let good = files_of(&Package::open(tiny_package(false), "t.cab").unwrap());
-    let mut flipped = good.clone();
-    let dll = flipped
-        .iter_mut()
-        .find(|(p, _)| p == "SP2QFE\\shell32.dll")
-        .unwrap();
-    dll.1[5000] ^= 0x01;
+    // The committed hostile fixture: one flipped byte in SP2QFE\shell32.dll.
+    let tampered = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/flipped-byte.cab"),
+    )
+    .unwrap();
     let name = "WindowsXP-KB900001-x86-ENU.cab";
     let dir = tempfile::tempdir().unwrap();
-    let (_, opened) = open_file(dir.path(), name, &cab_of(&flipped));
+    let (_, opened) = open_file(dir.path(), name, &tampered);
     let err = opened.expect_err("tampered package opened");
     assert!(
         matches!(&err, PackageError::DigestMismatch { path, .. } if path == "SP2QFE\\shell32.dll"),
         "{err:?}"
     );
     assert!(err.to_string().contains(name), "{err}");
-    // The same bytes untampered open: the refusal is the flipped byte's doing.
-    let (_, fine) = open_file(dir.path(), "good.cab", &cab_of(&good));
+    // The package it was made from opens the same way.
+    let (_, fine) = open_file(dir.path(), "good.cab", &tiny_package(false));
     fine.unwrap();
 }
 

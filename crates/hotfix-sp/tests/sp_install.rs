@@ -174,8 +174,29 @@ fn install(
         }
     });
     if r.is_ok() {
-        assert_eq!(stages.first(), Some(&Stage::Inspect));
-        assert_eq!(stages.last(), Some(&Stage::Cleanup));
+        // The original's dialog order, each stage once.
+        use Stage::*;
+        let order = [
+            Inspect,
+            DiskSpace,
+            BackupFiles,
+            BackupRegistry,
+            RestorePoint,
+            Install,
+            PostInstall,
+            Cleanup,
+        ];
+        assert_eq!(stages, order);
+        let log = svcpack_log(fs);
+        let at = |s: Stage| {
+            log.find(s.label())
+                .unwrap_or_else(|| panic!("{s:?} missing from svcpack.log:\n{log}"))
+        };
+        let logged: Vec<usize> = order[..5].iter().map(|&s| at(s)).collect();
+        assert!(
+            logged.is_sorted(),
+            "svcpack.log stages out of order:\n{log}"
+        );
     }
     r
 }

@@ -207,18 +207,15 @@ fn run(
     replaced_backups.extend(migration.backups.iter().cloned());
     plan.record_service_pack(session, pkg, &replaced_backups)?;
 
-    opts.check_cancel(&setup)?;
-    progress(Stage::BackupFiles, 0, 1);
-    plan.log.line(format!(
+    // Everything is planned before the space check, which needs the whole
+    // plan; the stages after it are reported afterwards, in the original's
+    // order (nothing is written before the one commit anyway).
+    let backups_line = format!(
         "{}: {} files backed up to {}",
         Stage::BackupFiles.label(),
         replaced_backups.len(),
         image.win_path(&backup_root)
-    ));
-    progress(Stage::BackupFiles, 1, 1);
-
-    opts.check_cancel(&setup)?;
-    progress(Stage::BackupRegistry, 0, 1);
+    );
     for hive in [image.software_hive(), image.system_hive()] {
         let backup = join(&backup_root, &format!("registry/{}", hive.file_name()));
         plan.link(&backup, &hive);
@@ -226,11 +223,6 @@ fn run(
             .hives
             .push((hive.as_str().to_owned(), backup.as_str().to_owned()));
     }
-    plan.log.line(Stage::BackupRegistry.label());
-    progress(Stage::BackupRegistry, 1, 1);
-
-    opts.check_cancel(&setup)?;
-    progress(Stage::RestorePoint, 0, 1);
     let description = format!("Installed {}", pkg.inf.title.as_deref().unwrap_or(&kb));
     let snapshot = restore::plan_point(plan.view, &description, &replaced_backups)?;
     for (path, len) in snapshot.linked {
@@ -239,15 +231,6 @@ fn run(
     }
     plan.restore_list = snapshot.list_len;
     plan.report.restore_point = snapshot.number;
-    plan.log.line(format!(
-        "Restore point {} created: {description}",
-        snapshot.number
-    ));
-    plan.log
-        .line("Point of no return: from here on the install can no longer be cancelled; a crash is recovered by the journal");
-    progress(Stage::RestorePoint, 1, 1);
-    let mut late_cancel = LateCancel::default();
-
     for line in &pkg.inf.add_reg {
         let Some((hive, key)) = reg.map_hklm(&line.key) else {
             continue;
@@ -277,7 +260,7 @@ fn run(
     plan.view
         .put_bytes(&record_path(&windir), Arc::new(record_bytes));
 
-    late_cancel.note(opts, plan.log);
+    opts.check_cancel(&setup)?;
     progress(Stage::DiskSpace, 0, 1);
     let space = plan.space(session)?;
     let msg = format!("{}: {}", Stage::DiskSpace.label(), space.describe());
@@ -291,6 +274,32 @@ fn run(
         });
     }
     progress(Stage::DiskSpace, 1, 1);
+
+    let restore_lines = [
+        format!(
+            "{}: restore point {} created: {description}",
+            Stage::RestorePoint.label(),
+            snapshot.number
+        ),
+        "Point of no return: from here on the install can no longer be cancelled; a crash is recovered by the journal".into(),
+    ];
+    let stages = [
+        (Stage::BackupFiles, vec![backups_line]),
+        (
+            Stage::BackupRegistry,
+            vec![Stage::BackupRegistry.label().into()],
+        ),
+        (Stage::RestorePoint, restore_lines.to_vec()),
+    ];
+    for (stage, lines) in stages {
+        opts.check_cancel(&setup)?;
+        progress(stage, 0, 1);
+        for line in lines {
+            plan.log.line(line);
+        }
+        progress(stage, 1, 1);
+    }
+    let mut late_cancel = LateCancel::default();
 
     late_cancel.note(opts, plan.log);
     progress(Stage::Install, 0, 1);
