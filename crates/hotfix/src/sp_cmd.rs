@@ -175,11 +175,13 @@ pub fn sp(c: &SpCommand) -> CmdResult {
             strict_versions,
             json,
         } => {
+            // First, so that a Ctrl-C while a large package is verified
+            // cancels cleanly too.
+            let cancel = cancel_on_ctrl_c();
             let pkg = read_packages(fs.as_ref(), std::slice::from_ref(package))?
                 .pop()
                 .ok_or_else(|| CliError::msg("no package"))?;
             let session = open(fs.as_ref(), image)?;
-            let cancel = cancel_on_ctrl_c();
             let opts = SpOptions {
                 strict_versions: *strict_versions,
                 command_line: command_line(),
