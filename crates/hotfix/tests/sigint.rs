@@ -39,7 +39,7 @@ fn sigint_before_the_point_of_no_return_cancels_and_writes_nothing() {
     let pkg = out.join("WindowsXP-KB835935-SP2-ENU.exe");
     let before = snapshot(&OsFs, &image).unwrap();
 
-    let mut child = Command::new(BIN)
+    let child = Command::new(BIN)
         .args(["sp", "install", "--image", &s(&image), &s(&pkg)])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
