@@ -212,6 +212,9 @@ impl FileWriter for FaultWriter {
         step(&self.state, StepKind::Sync, &self.path)?;
         self.inner.sync()
     }
+    fn start_writeback(&mut self) {
+        self.inner.start_writeback();
+    }
 }
 
 impl<F: Fs> Fs for FaultFs<F> {

@@ -131,6 +131,11 @@ impl ReadAt for Vec<u8> {
 pub trait FileWriter: io::Write + Send {
     /// Make the data written so far durable (`fsync`).
     fn sync(&mut self) -> io::Result<()>;
+    /// Asks for the data written so far to go to the disk now rather than
+    /// later, without waiting and without any durability promise (a later
+    /// sync is still needed): the disk then works while the caller goes on.
+    /// Not a step; a hint that may do nothing.
+    fn start_writeback(&mut self) {}
 }
 
 /// Outcome of [`Fs::try_lock`].

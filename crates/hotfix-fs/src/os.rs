@@ -45,6 +45,12 @@ impl FileWriter for OsWriter {
         // File data and size; the directory entry is the caller's sync_dir.
         self.0.sync_all()
     }
+    fn start_writeback(&mut self) {
+        // On Linux, DONTNEED starts writeback of the dirty pages without
+        // waiting for it (and drops only pages that are already clean).
+        // A hint: an error changes nothing.
+        let _ = rustix::fs::fadvise(&self.0, 0, None, rustix::fs::Advice::DontNeed);
+    }
 }
 
 fn kind_of(ft: fs::FileType) -> FileKind {

@@ -68,6 +68,8 @@ fn write_staged(
         len: 0,
     };
     fill(&mut counted).map_err(what)?;
+    // The commit's one filesystem sync then finds most of it written.
+    counted.inner.start_writeback();
     Ok(Staged {
         path,
         len: counted.len,
