@@ -224,6 +224,19 @@ impl<'a> View<'a> {
     /// Writes the planned image: one transaction, after checking that the
     /// filesystem has room for everything it stages.
     pub fn commit(self, title: &str, command: &str) -> Result<Summary, EngineError> {
+        self.commit_checked(title, command, &|| Ok(()))
+    }
+
+    /// [`View::commit`], with `check` run after everything is staged and
+    /// before the commit point: an error there leaves the image untouched
+    /// (a package opened with deferred checks checks its remaining files
+    /// here, after staging checked the ones it streamed).
+    pub fn commit_checked(
+        self,
+        title: &str,
+        command: &str,
+        check: &dyn Fn() -> Result<(), EngineError>,
+    ) -> Result<Summary, EngineError> {
         let fs = self.fs;
         // Effective changes only: a put of the bytes already there is no change.
         let mut effective = Vec::new();
@@ -297,7 +310,10 @@ impl<'a> View<'a> {
         }
 
         let mut txn = Txn::begin(fs, &self.image.state_dir(), title, command)?;
-        if let Err(e) = self.plan_txn(&mut txn, &effective, &moved) {
+        if let Err(e) = self
+            .plan_txn(&mut txn, &effective, &moved)
+            .and_then(|()| check())
+        {
             // Nothing outside the staging area changed yet; leave none of it.
             let _ = txn.abort();
             return Err(e);

@@ -13,6 +13,7 @@
 //! package for one entry of the data set (`hotfix-dataset`).
 #![deny(missing_docs)]
 
+mod check;
 mod error;
 mod manifest;
 mod pack;
@@ -21,8 +22,9 @@ mod synth;
 mod synth_inf;
 mod tags;
 
+pub use check::PackagedFile;
 pub use error::PackageError;
 pub use manifest::{Manifest, ManifestEntry};
 pub use pack::{extract, pack_dir};
-pub use package::{INF_PATH, Package, PackagedFile, VER_PATH};
+pub use package::{INF_PATH, Package, VER_PATH};
 pub use synth::{SynthOptions, Synthesized, synth};

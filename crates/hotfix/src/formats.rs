@@ -11,7 +11,7 @@ use hotfix_package::{SynthOptions, synth as synth_package};
 use serde::Serialize;
 
 use crate::ImageArg;
-use crate::servicing::{filesystem, open};
+use crate::servicing::{Check, filesystem, open, open_package};
 use crate::ui::{CliError, CmdResult, count_bar, print_json};
 
 #[derive(Debug, Serialize)]
@@ -93,7 +93,7 @@ pub fn pack(src: &Path, out: &Path, sfx: bool) -> CmdResult {
 /// `hotfix extract`.
 pub fn extract(package: &Path, dir: &Path) -> CmdResult {
     let fs = OsFs;
-    let pkg = crate::servicing::open_package(&fs, package)?;
+    let pkg = open_package(&fs, package, Check::AtOpen)?;
     let n = hotfix_package::extract(&fs, &pkg, dir)?;
     println!(
         "{}: {n} files extracted to {}",

@@ -114,8 +114,18 @@ pub fn open<'f>(fs: &'f dyn Fs, image: &ImageArg) -> Result<Session<'f>, CliErro
     })?)
 }
 
-/// Opens and verifies one package file (read where needed, never whole).
-pub fn open_package(fs: &dyn Fs, path: &Path) -> Result<Package, CliError> {
+/// When a package's payload is checked against its update.ver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// Every file as the package opens.
+    AtOpen,
+    /// Each file as it is first read; the caller checks the rest before it
+    /// commits (service-pack setup, which stages nearly every file).
+    Deferred,
+}
+
+/// Opens one package file (read where needed, never whole).
+pub fn open_package(fs: &dyn Fs, path: &Path, check: Check) -> Result<Package, CliError> {
     let source = fs
         .open_read_at(path)
         .map_err(|e| CliError::msg(format!("cannot read package {}: {e}", path.display())))?;
@@ -123,12 +133,18 @@ pub fn open_package(fs: &dyn Fs, path: &Path) -> Result<Package, CliError> {
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    Ok(Package::open_source(source, &name)?)
+    Ok(match check {
+        Check::AtOpen => Package::open_source(source, &name)?,
+        Check::Deferred => Package::open_source_deferred(source, &name)?,
+    })
 }
 
-/// Opens and verifies packages.
+/// Opens and checks packages.
 pub fn read_packages(fs: &dyn Fs, paths: &[PathBuf]) -> Result<Vec<Package>, CliError> {
-    paths.iter().map(|p| open_package(fs, p)).collect()
+    paths
+        .iter()
+        .map(|p| open_package(fs, p, Check::AtOpen))
+        .collect()
 }
 
 /// The command line as typed, for logs and journals.

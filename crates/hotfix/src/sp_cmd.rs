@@ -13,7 +13,7 @@ use indicatif::ProgressBar;
 
 use crate::ImageArg;
 use crate::formats::{load_data, parse_lang, parse_os};
-use crate::servicing::{command_line, filesystem, open, read_packages};
+use crate::servicing::{Check, command_line, filesystem, open, open_package};
 use crate::ui::{CliError, CmdResult, count_bar, print_json};
 
 /// One progress bar per setup stage, like the original's dialog.
@@ -178,9 +178,7 @@ pub fn sp(c: &SpCommand) -> CmdResult {
             // First, so that a Ctrl-C while a large package is verified
             // cancels cleanly too.
             let cancel = cancel_on_ctrl_c();
-            let pkg = read_packages(fs.as_ref(), std::slice::from_ref(package))?
-                .pop()
-                .ok_or_else(|| CliError::msg("no package"))?;
+            let pkg = open_package(fs.as_ref(), package, Check::Deferred)?;
             let session = open(fs.as_ref(), image)?;
             let opts = SpOptions {
                 strict_versions: *strict_versions,

@@ -304,7 +304,11 @@ fn run(
     late_cancel.note(opts, plan.log);
     progress(Stage::Install, 0, 1);
     let mut report = plan.report;
-    let summary = view.commit(&format!("sp install {kb}"), &opts.command_line)?;
+    // A package opened with deferred checks had the files it staged checked
+    // on the way; the rest are checked before the commit point.
+    let summary = view.commit_checked(&format!("sp install {kb}"), &opts.command_line, &|| {
+        Ok(pkg.check_remaining()?)
+    })?;
     log.line(format!(
         "{}: {} files switched in, {} new names, {} directories (one transaction)",
         Stage::Install.label(),
