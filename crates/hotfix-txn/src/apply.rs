@@ -83,14 +83,28 @@ fn link_or_copy(fs: &dyn Fs, sd: &StateDir, from: &RelPath, to: &RelPath) -> Res
     .map_err(|e| TxnError::io(format!("preserve {from} as {to}"), e))
 }
 
-/// Syncs every distinct directory in `dirs`. A directory that no longer
-/// exists has nothing to make durable (its removal is its parent's business,
-/// and the parent is in the set whenever we removed it).
+/// Above this many distinct directories, a barrier is one filesystem sync
+/// instead of an `fsync` per directory: each `fsync` also flushes the
+/// device's cache, and a service pack touches dozens of directories.
+const DIRS_PER_FSYNC_BARRIER: usize = 4;
+
+/// Makes the entries of every distinct directory in `dirs` durable: an
+/// `fsync` each, or one `syncfs` when there are many. A directory that no
+/// longer exists has nothing to make durable (its removal is its parent's
+/// business, and the parent is in the set whenever we removed it).
 pub(crate) fn barrier<'p>(
     fs: &dyn Fs,
     dirs: impl IntoIterator<Item = &'p Path>,
 ) -> Result<(), TxnError> {
     let unique: BTreeSet<&Path> = dirs.into_iter().collect();
+    if unique.len() > DIRS_PER_FSYNC_BARRIER {
+        let any = unique.iter().find(|d| fs.exists(d)).copied();
+        if let Some(d) = any {
+            return fs
+                .sync_fs(d)
+                .map_err(|e| TxnError::io(format!("sync the filesystem of {}", d.display()), e));
+        }
+    }
     for d in unique {
         match fs.sync_dir(d) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
