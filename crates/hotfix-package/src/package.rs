@@ -126,6 +126,7 @@ impl Package {
         source: Arc<dyn ReadAt>,
         file_name: &str,
     ) -> Result<Package, PackageError> {
+        let _span = tracing::debug_span!("open package", file = file_name).entered();
         let file = file_name.to_owned();
         let (base, stub) = split_sfx(&*source, &file)?;
         let cab_err = |source| PackageError::Cab {
@@ -242,6 +243,7 @@ impl Package {
     /// version), on all cores when the cabinet is stored. The first failure
     /// in cabinet order is the one reported.
     pub fn check_remaining(&self) -> Result<(), PackageError> {
+        let _span = tracing::debug_span!("check package files", file = %self.file_name).entered();
         let todo: Vec<(usize, usize)> = self
             .index
             .values()

@@ -199,6 +199,7 @@ impl<'a> Txn<'a> {
     /// failure in order is returned; files staged meanwhile are garbage the
     /// abort removes.
     pub fn stage_all(&mut self, fills: &[Fill<'_>]) -> Result<Vec<Staged>, TxnError> {
+        let _span = tracing::debug_span!("stage", files = fills.len()).entered();
         let paths: Vec<RelPath> = fills.iter().map(|_| self.fresh("s")).collect();
         let (fs, sd) = (self.fs, &self.sd);
         let stage_one = |i: usize| write_staged(fs, sd, paths[i].clone(), &mut |w| fills[i](w));
@@ -394,11 +395,14 @@ impl<'a> Txn<'a> {
         // journaling goes through the roll back too: the journal may already
         // be in place, and either way the staging area and the temporary
         // journal must go (roll back finds nothing applied).
-        let applied = fs
-            .sync_fs(&state)
+        let applied = tracing::debug_span!("sync staged files")
+            .in_scope(|| fs.sync_fs(&state))
             .map_err(|e| TxnError::io(format!("sync the filesystem of {}", self.sd.dir()), e))
             .and_then(|()| self.write_journal())
-            .and_then(|()| apply::apply(fs, &self.sd, &self.journal.ops, sequential))
+            .and_then(|()| {
+                tracing::debug_span!("apply", ops = self.journal.ops.len())
+                    .in_scope(|| apply::apply(fs, &self.sd, &self.journal.ops, sequential))
+            })
             .and_then(|()| {
                 self.journal.state = JournalState::Committed;
                 self.write_journal()
@@ -425,7 +429,9 @@ impl<'a> Txn<'a> {
                 Op::Remove { .. } => summary.removes += 1,
             }
         }
-        if let Err(e) = apply::cleanup(fs, &self.sd, &self.journal.ops) {
+        let cleaned = tracing::debug_span!("clean up")
+            .in_scope(|| apply::cleanup(fs, &self.sd, &self.journal.ops));
+        if let Err(e) = cleaned {
             summary.cleanup_warning = Some(format!(
                 "the transaction is committed, but cleaning up its staging area failed ({e}); the next hotfix run will finish it"
             ));

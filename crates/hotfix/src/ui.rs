@@ -80,8 +80,10 @@ pub fn init_tracing(verbose: bool) {
     let level = if verbose { "debug" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("HOTFIX_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    // Closing spans print how long each phase took (`time.busy`).
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .with_writer(std::io::stderr)
         .try_init();
 }

@@ -164,6 +164,7 @@ fn run(
     let queue_before = queue.clone();
     let mut replaced_backups = Vec::new();
     let total = lines.len() as u64;
+    let inspecting = tracing::debug_span!("inspect", lines = total).entered();
     progress(Stage::Inspect, 0, total);
     let setup = format!("{} Setup", SpLevel(to_sp).csd_version());
     for (i, (line, if_exists)) in lines.iter().enumerate() {
@@ -199,6 +200,7 @@ fn run(
         )?
         .inspect(|b| replaced_backups.push((target.clone(), b.clone())));
     }
+    drop(inspecting);
     let migration = if to_sp == 1 {
         plan.migrate_dual_mode(session, &in_use, &mut queue, &mut reg, &kb)?
     } else {
