@@ -42,7 +42,7 @@ pub struct BenchArgs {
     no_growth: bool,
     /// Side-by-side rounds; each runs the three contenders in a rotated
     /// order, and the table gives medians.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 5)]
     rounds: usize,
 }
 
