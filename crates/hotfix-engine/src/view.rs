@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::sync::Arc;
 
-use hotfix_fs::{Fs, ReadAt};
+use hotfix_fs::{Fs, Metadata, ReadAt};
 use hotfix_image::Image;
 use hotfix_package::PackagedFile;
 use hotfix_txn::{Fill, RelPath, Staged, Summary, Txn};
@@ -55,6 +55,10 @@ pub struct View<'a> {
     image: &'a Image,
     changes: BTreeMap<String, (RelPath, Option<Content>)>,
     cache: RefCell<HashMap<String, Arc<Vec<u8>>>>,
+    /// What the disk holds at each path asked about (exact spelling): the
+    /// disk does not change while a command plans, and a service pack asks
+    /// about each of its thousands of paths several times.
+    meta: RefCell<HashMap<String, Option<Metadata>>>,
 }
 
 fn key(p: &RelPath) -> String {
@@ -69,6 +73,7 @@ impl<'a> View<'a> {
             image,
             changes: BTreeMap::new(),
             cache: RefCell::new(HashMap::new()),
+            meta: RefCell::new(HashMap::new()),
         }
     }
 
@@ -82,15 +87,23 @@ impl<'a> View<'a> {
         self.image
     }
 
+    /// The disk's metadata for `p` (`None`: nothing there), asked once.
+    fn disk_meta(&self, p: &RelPath) -> Option<Metadata> {
+        if let Some(m) = self.meta.borrow().get(p.as_str()) {
+            return *m;
+        }
+        let m = self.fs.metadata(&self.image.host(p)).ok();
+        self.meta.borrow_mut().insert(p.as_str().to_owned(), m);
+        m
+    }
+
     /// The length of the file at `p` on disk (0 when it cannot be read).
     fn disk_len(&self, p: &RelPath) -> u64 {
-        self.fs.metadata(&self.image.host(p)).map_or(0, |m| m.len)
+        self.disk_meta(p).map_or(0, |m| m.len)
     }
 
     fn on_disk(&self, p: &RelPath) -> bool {
-        self.fs
-            .metadata(&self.image.host(p))
-            .is_ok_and(|m| m.is_file())
+        self.disk_meta(p).is_some_and(|m| m.is_file())
     }
 
     /// What `p` holds in the planned image (`None`: no file there).
@@ -103,11 +116,7 @@ impl<'a> View<'a> {
 
     /// Whether `p` is a directory on disk (and not planned away).
     pub fn is_dir(&self, p: &RelPath) -> bool {
-        !self.changes.contains_key(&key(p))
-            && self
-                .fs
-                .metadata(&self.image.host(p))
-                .is_ok_and(|m| m.is_dir())
+        !self.changes.contains_key(&key(p)) && self.disk_meta(p).is_some_and(|m| m.is_dir())
     }
 
     /// Whether `p` is a file in the planned image.
@@ -214,11 +223,11 @@ impl<'a> View<'a> {
     /// its bytes are the ones wanted. Sizes first: most replaced files
     /// differ in length, and a read here is a second pass over the payload.
     fn disk_holds(&self, p: &RelPath, len: u64, same: impl Fn(&dyn ReadAt) -> bool) -> bool {
-        let host = self.image.host(p);
-        self.fs
-            .metadata(&host)
-            .is_ok_and(|m| m.is_file() && m.len == len)
-            && self.fs.open_read_at(&host).is_ok_and(|d| same(&*d))
+        self.disk_meta(p).is_some_and(|m| m.is_file() && m.len == len)
+            && self
+                .fs
+                .open_read_at(&self.image.host(p))
+                .is_ok_and(|d| same(&*d))
     }
 
     /// Writes the planned image: one transaction, after checking that the

@@ -48,6 +48,8 @@ pub struct Txn<'a> {
     claimed: HashSet<RelPath>,
     targets: HashSet<RelPath>,
     planned_dirs: HashSet<RelPath>,
+    /// Directories seen on disk, so each is asked about once.
+    existing_dirs: HashSet<RelPath>,
 }
 
 /// Writes the bytes of one staged file to the writer it is given.
@@ -150,6 +152,7 @@ impl<'a> Txn<'a> {
             claimed: HashSet::new(),
             targets: HashSet::new(),
             planned_dirs: HashSet::new(),
+            existing_dirs: HashSet::new(),
         })
     }
 
@@ -254,11 +257,14 @@ impl<'a> Txn<'a> {
         let mut missing = Vec::new();
         let mut cur = Some(dir.clone());
         while let Some(d) = cur {
-            if self.planned_dirs.contains(&d) {
+            if self.planned_dirs.contains(&d) || self.existing_dirs.contains(&d) {
                 break;
             }
             match self.fs.metadata(&self.sd.host(&d)) {
-                Ok(m) if m.is_dir() => break,
+                Ok(m) if m.is_dir() => {
+                    self.existing_dirs.insert(d);
+                    break;
+                }
                 Ok(_) => return Err(TxnError::Plan(format!("{d} exists and is not a directory"))),
                 Err(_) => missing.push(d.clone()),
             }
@@ -272,7 +278,10 @@ impl<'a> Txn<'a> {
     }
 
     fn claim(&mut self, p: &RelPath) -> Result<(), TxnError> {
-        if self.exists(p) || !self.claimed.insert(p.clone()) {
+        // Scratch paths are fresh names in the staging area this transaction
+        // created empty: only paths in the image can already exist.
+        let fresh = p.parent().is_some_and(|d| d.parent() == Some(self.sd.txn_dir()));
+        if (!fresh && self.exists(p)) || !self.claimed.insert(p.clone()) {
             return Err(TxnError::Plan(format!(
                 "{p} already exists or is claimed twice"
             )));
