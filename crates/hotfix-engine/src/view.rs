@@ -223,7 +223,8 @@ impl<'a> View<'a> {
     /// its bytes are the ones wanted. Sizes first: most replaced files
     /// differ in length, and a read here is a second pass over the payload.
     fn disk_holds(&self, p: &RelPath, len: u64, same: impl Fn(&dyn ReadAt) -> bool) -> bool {
-        self.disk_meta(p).is_some_and(|m| m.is_file() && m.len == len)
+        self.disk_meta(p)
+            .is_some_and(|m| m.is_file() && m.len == len)
             && self
                 .fs
                 .open_read_at(&self.image.host(p))

@@ -3,9 +3,10 @@
 //!
 //! A file is checked *whole* once (size, SHA-256, and the version its
 //! version resource gives against the one update.ver lists), at opening or
-//! at its first read; every later read hashes it again, because the bytes
-//! come from the package file each time and a writer holding a shared
-//! mapping can change them without moving the file's size or times.
+//! at its first read; every later read hashes it again, because its bytes
+//! are read from the package file again (but for a data block the cabinet
+//! reader still holds) and a writer holding a shared mapping can change
+//! them without moving the file's size or times.
 
 use std::cell::RefCell;
 use std::io::Write;

@@ -280,7 +280,9 @@ impl<'a> Txn<'a> {
     fn claim(&mut self, p: &RelPath) -> Result<(), TxnError> {
         // Scratch paths are fresh names in the staging area this transaction
         // created empty: only paths in the image can already exist.
-        let fresh = p.parent().is_some_and(|d| d.parent() == Some(self.sd.txn_dir()));
+        let fresh = p
+            .parent()
+            .is_some_and(|d| d.parent() == Some(self.sd.txn_dir()));
         if (!fresh && self.exists(p)) || !self.claimed.insert(p.clone()) {
             return Err(TxnError::Plan(format!(
                 "{p} already exists or is claimed twice"

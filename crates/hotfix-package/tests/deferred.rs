@@ -1,0 +1,148 @@
+//! Packages opened with deferred checks (`Package::open_source_deferred`):
+//! a damaged payload file is found at its first read and by
+//! `check_remaining`, never used, while the other files read as from the
+//! good package; `Package::open_source` refuses the same bytes at open.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use common::tiny_package;
+use hotfix_dataset::{DEFAULT_DATA, DataSet};
+use hotfix_fs::ReadAt;
+use hotfix_package::{Package, PackageError, SynthOptions, synth};
+
+const NAME: &str = "WindowsXP-KB900001-x86-ENU.cab";
+/// The one file the committed fixtures damage.
+const DAMAGED: &str = "SP2QFE\\shell32.dll";
+
+fn fixture(attack: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/{attack}.cab"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn deferred(bytes: Vec<u8>) -> Package {
+    Package::open_source_deferred(Arc::new(bytes), NAME).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn is_digest_mismatch(err: &PackageError) -> bool {
+    matches!(err, PackageError::DigestMismatch { file, path } if file == NAME && path == DAMAGED)
+}
+
+fn is_version_mismatch(err: &PackageError) -> bool {
+    matches!(err, PackageError::VersionMismatch { file, path, listed, .. }
+        if file == NAME && path == DAMAGED && listed == "99.0.0.1")
+}
+
+/// The fixture opens deferred; the damaged file fails every way it is read
+/// (and again on a second read: a failed check is not remembered as
+/// passed); the other files read as in the good package; `check_remaining`
+/// fails for the damaged file, read first or not; `open_source` refuses.
+fn assert_found_late(attack: &str, expected: fn(&PackageError) -> bool) {
+    let bytes = fixture(attack);
+    let good = Package::open(tiny_package(false), NAME).unwrap();
+
+    let pkg = deferred(bytes.clone());
+    let file = pkg.file(DAMAGED).unwrap();
+    let mut out = Vec::new();
+    let errors = [
+        file.write_to(&mut out).unwrap_err(),
+        file.read().unwrap_err(),
+        file.stream(&mut |_| Ok(())).unwrap_err(),
+        pkg.read(DAMAGED).unwrap_err(),
+    ];
+    for err in &errors {
+        assert!(expected(err), "{attack}: {err:?}");
+        assert!(err.to_string().contains(NAME), "{attack}: {err}");
+    }
+    for entry in good.payload().iter().filter(|e| e.path != DAMAGED) {
+        let read = pkg.read(&entry.path);
+        let read = read.unwrap_or_else(|e| panic!("{attack}: {}: {e}", entry.path));
+        assert!(
+            read == good.read(&entry.path).unwrap(),
+            "{attack}: {}",
+            entry.path
+        );
+    }
+    let err = pkg.check_remaining().unwrap_err();
+    assert!(expected(&err), "{attack}: after reads: {err:?}");
+
+    let untouched = deferred(bytes.clone());
+    let err = untouched.check_remaining().unwrap_err();
+    assert!(expected(&err), "{attack}: nothing read: {err:?}");
+
+    let err = Package::open_source(Arc::new(bytes), NAME).unwrap_err();
+    assert!(expected(&err), "{attack}: open_source: {err:?}");
+}
+
+#[test]
+fn a_flipped_byte_opens_deferred_and_fails_at_first_read_and_check_remaining() {
+    assert_found_late("flipped-byte", is_digest_mismatch);
+}
+
+#[test]
+fn a_version_lie_opens_deferred_and_fails_at_first_read_and_check_remaining() {
+    assert_found_late("version-lie", is_version_mismatch);
+}
+
+/// Package bytes that count how many bytes are read from them.
+#[derive(Debug)]
+struct Counted {
+    bytes: Vec<u8>,
+    read: AtomicU64,
+}
+
+impl ReadAt for Counted {
+    fn len(&self) -> u64 {
+        self.bytes.len() as u64
+    }
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+        self.read.fetch_add(buf.len() as u64, Ordering::Relaxed);
+        self.bytes.read_exact_at(buf, offset)
+    }
+}
+
+/// A synthesized XP update (branch folders, ASMS, root files) in several
+/// data blocks, so that checking a file again would read the package again.
+fn synthesized(opts: &SynthOptions) -> (String, Vec<u8>) {
+    let data = DataSet::parse(DEFAULT_DATA).unwrap();
+    let s = synth(data.find(&"KB893086".parse().unwrap()).unwrap(), opts).unwrap();
+    (s.file_name, s.bytes)
+}
+
+#[test]
+fn after_check_remaining_every_file_reads_and_a_second_check_reads_nothing() {
+    let stored = SynthOptions {
+        sfx: false,
+        compression_fast: true,
+        ..SynthOptions::default()
+    };
+    for opts in [SynthOptions::default(), stored] {
+        let (name, bytes) = synthesized(&opts);
+        let good = Package::open(bytes.clone(), &name).unwrap();
+        let source = Arc::new(Counted {
+            bytes,
+            read: AtomicU64::new(0),
+        });
+        let pkg = Package::open_source_deferred(source.clone(), &name).unwrap();
+        pkg.check_remaining().unwrap();
+        let checked = source.read.load(Ordering::Relaxed);
+        pkg.check_remaining().unwrap();
+        let again = source.read.load(Ordering::Relaxed) - checked;
+        assert_eq!(
+            again, 0,
+            "{name}: the second check_remaining read the package"
+        );
+        for entry in good.payload() {
+            let read = pkg.read(&entry.path).unwrap_or_else(|e| panic!("{e}"));
+            assert!(
+                read == good.read(&entry.path).unwrap(),
+                "{name}: {}",
+                entry.path
+            );
+        }
+    }
+}
