@@ -175,17 +175,7 @@ fn install(
     });
     if r.is_ok() {
         // The original's dialog order, each stage once.
-        use Stage::*;
-        let order = [
-            Inspect,
-            DiskSpace,
-            BackupFiles,
-            BackupRegistry,
-            RestorePoint,
-            Install,
-            PostInstall,
-            Cleanup,
-        ];
+        let order = Stage::ALL;
         assert_eq!(stages, order);
         let log = svcpack_log(fs);
         let at = |s: Stage| {

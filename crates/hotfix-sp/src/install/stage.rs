@@ -60,6 +60,18 @@ pub enum Stage {
 }
 
 impl Stage {
+    /// Every stage, in the order setup reports them.
+    pub const ALL: [Stage; 8] = [
+        Self::Inspect,
+        Self::DiskSpace,
+        Self::BackupFiles,
+        Self::BackupRegistry,
+        Self::RestorePoint,
+        Self::Install,
+        Self::PostInstall,
+        Self::Cleanup,
+    ];
+
     /// What the original's dialog said.
     pub fn label(self) -> &'static str {
         match self {
