@@ -42,15 +42,15 @@ const FIRST_SPANNING_FOLDER_INDEX: u16 = 0xFFFD;
 /// A parsed cabinet. Entry data is read from its source and decompressed on
 /// demand, so a cabinet on disk is never held in memory whole.
 pub struct Cabinet {
-    source: Arc<dyn ReadAt>,
+    pub(crate) source: Arc<dyn ReadAt>,
     /// Where the cabinet starts in `source` (after an SFX stub).
-    base: u64,
+    pub(crate) base: u64,
     /// The cabinet's size from its header.
-    len: usize,
-    tables: Tables,
+    pub(crate) len: usize,
+    pub(crate) tables: Tables,
     /// Decoder state kept between reads, so that reading the entries of a
     /// folder in order decompresses it once.
-    cursor: Mutex<Option<FolderCursor>>,
+    pub(crate) cursor: Mutex<Option<FolderCursor>>,
 }
 
 /// Bounds-checked little-endian reads over the cabinet bytes.
@@ -114,7 +114,7 @@ fn checked_range(
 }
 
 /// `start..start + len` when it lies within `0..total`.
-fn checked_range_len(
+pub(crate) fn checked_range_len(
     total: usize,
     start: usize,
     len: usize,
@@ -212,133 +212,13 @@ impl Cabinet {
         let wanted = fold_case(&name.replace('/', "\\"));
         self.tables.files.by_name.get(&wanted).copied()
     }
-
-    /// The decompressed contents of entry `index`, exactly `entry.size` bytes.
-    pub fn read(&self, index: usize) -> Result<Vec<u8>, CabError> {
-        let mut reader = self.entry_reader(index)?;
-        // Grow with the data actually decoded rather than trusting the size.
-        let mut out = Vec::with_capacity(reader.remaining.min(1 << 20) as usize);
-        while let Some(chunk) = reader.next_chunk()? {
-            out.extend_from_slice(chunk);
-        }
-        Ok(out)
-    }
-
-    /// A reader that hands out entry `index` chunk by chunk (at most one
-    /// data block, 32 KiB, at a time) without assembling it. Readers of
-    /// different entries may run on different threads.
-    pub fn entry_reader(&self, index: usize) -> Result<EntryReader<'_>, CabError> {
-        let files = &self.tables.files;
-        let entry = files.entries.get(index).ok_or(CabError::NoSuchEntry {
-            index,
-            count: files.entries.len(),
-        })?;
-        let folder = &self.tables.folders[entry.folder];
-        if folder.method == Method::Quantum && entry.size > 0 {
-            return Err(CabError::Unsupported(Method::Quantum));
-        }
-        let start = files.entry_offsets[index];
-        // Take the shared cursor when it is already on its way through this
-        // folder; another thread reading meanwhile gets a cursor of its own.
-        let shared = self
-            .cursor
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take()
-            .filter(|c| c.can_reach(entry.folder, start));
-        let cursor = shared.unwrap_or_else(|| FolderCursor::new(entry.folder, folder, start));
-        Ok(EntryReader {
-            cabinet: self,
-            entry,
-            folder,
-            cursor: Some(cursor),
-            next: start,
-            remaining: entry.size,
-        })
-    }
-
-    fn blocks(&self) -> BlockSource<'_> {
-        BlockSource {
-            source: &*self.source,
-            base: self.base,
-            len: self.len,
-        }
-    }
-}
-
-/// Reads one entry chunk by chunk; see [`Cabinet::entry_reader`].
-pub struct EntryReader<'c> {
-    cabinet: &'c Cabinet,
-    entry: &'c CabEntry,
-    folder: &'c Folder,
-    /// `None` after an error: the decoder state is unusable.
-    cursor: Option<FolderCursor>,
-    /// Folder offset of the next byte to hand out.
-    next: u64,
-    remaining: u64,
-}
-
-impl EntryReader<'_> {
-    /// The next chunk of the entry, or `None` at its end.
-    pub fn next_chunk(&mut self) -> Result<Option<&[u8]>, CabError> {
-        if self.remaining == 0 {
-            return Ok(None);
-        }
-        let Some(cursor) = self.cursor.as_mut() else {
-            return Err(CabError::Entry {
-                name: self.entry.name.clone(),
-                problem: "reading stopped at an earlier error".into(),
-            });
-        };
-        let blocks = self.cabinet.blocks();
-        match cursor.chunk(&blocks, self.folder, self.next, self.remaining) {
-            Ok(range) => {
-                let len = range.len() as u64;
-                self.next += len;
-                self.remaining -= len;
-                Ok(self.cursor.as_ref().map(|c| c.window(range)))
-            }
-            Err(problem) => {
-                self.cursor = None;
-                Err(CabError::Entry {
-                    name: self.entry.name.clone(),
-                    problem,
-                })
-            }
-        }
-    }
-}
-
-impl Drop for EntryReader<'_> {
-    /// Hands a healthy cursor back for the next entry of the same folder.
-    fn drop(&mut self) {
-        if let Some(cursor) = self.cursor.take() {
-            let mut shared = self
-                .cabinet
-                .cursor
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            if shared.is_none() {
-                *shared = Some(cursor);
-            }
-        }
-    }
-}
-
-impl std::fmt::Debug for EntryReader<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EntryReader")
-            .field("entry", &self.entry.name)
-            .field("remaining", &self.remaining)
-            .finish()
-    }
 }
 
 /// Cabinet bytes read on demand: `len` bytes from `base` of `source`.
 pub(crate) struct BlockSource<'s> {
-    source: &'s dyn ReadAt,
-    base: u64,
-    len: usize,
+    pub(crate) source: &'s dyn ReadAt,
+    pub(crate) base: u64,
+    pub(crate) len: usize,
 }
 
 impl BlockSource<'_> {
@@ -355,7 +235,12 @@ impl BlockSource<'_> {
 }
 
 /// Reads `len` bytes at cabinet offset `start`.
-fn read_at(source: &dyn ReadAt, base: u64, start: usize, len: usize) -> Result<Vec<u8>, CabError> {
+pub(crate) fn read_at(
+    source: &dyn ReadAt,
+    base: u64,
+    start: usize,
+    len: usize,
+) -> Result<Vec<u8>, CabError> {
     let mut buf = vec![0; len];
     source
         .read_exact_at(&mut buf, base + start as u64)
@@ -391,22 +276,22 @@ impl std::fmt::Debug for Cabinet {
 }
 
 /// What the headers say, checked.
-struct Tables {
-    files: FileTable,
-    folders: Vec<Folder>,
+pub(crate) struct Tables {
+    pub(crate) files: FileTable,
+    pub(crate) folders: Vec<Folder>,
 }
 
 /// The file table, checked.
-struct FileTable {
-    entries: Vec<CabEntry>,
+pub(crate) struct FileTable {
+    pub(crate) entries: Vec<CabEntry>,
     /// Each entry's start within its folder's uncompressed data.
-    entry_offsets: Vec<u64>,
+    pub(crate) entry_offsets: Vec<u64>,
     /// Case-folded name to entry index.
     by_name: HashMap<String, usize>,
 }
 
-/// Parses everything after the fixed header; `cab` is exactly the cabinet.
-/// `cab` holds at least the header tables; `blocks` reaches the whole cabinet.
+/// Parses everything after the fixed header: `cab` holds at least the header
+/// tables, `blocks` reaches the whole cabinet.
 fn parse_tables(cab: &[u8], blocks: &BlockSource<'_>, limits: &Limits) -> Result<Tables, CabError> {
     let mut reader = Reader { data: cab, pos: 16 };
     let files_offset = reader.u32("file table offset")? as usize;

@@ -14,13 +14,15 @@
 #![deny(missing_docs)]
 
 mod cabinet;
+mod entry;
 mod error;
 mod find;
 mod folder;
 mod name;
 mod write;
 
-pub use cabinet::{Cabinet, EntryReader, HEADER_LEN};
+pub use cabinet::{Cabinet, HEADER_LEN};
+pub use entry::EntryReader;
 pub use error::CabError;
 pub use find::{find_cabinet, find_cabinet_in_prefix};
 pub use name::{MAX_NAME_BYTES, NameError, check_name};

@@ -396,18 +396,9 @@ impl<'a> View<'a> {
                     };
                     txn.put(p, &staged, Vec::new())?;
                 }
-                Step::LinkDisk(src, p) => {
-                    if let Some(parent) = p.parent() {
-                        txn.ensure_dir(&parent)?;
-                    }
-                    txn.link(src, p)?;
-                }
-                Step::LinkStaged(p, i) => {
-                    if let Some(parent) = p.parent() {
-                        txn.ensure_dir(&parent)?;
-                    }
-                    txn.link(&staged[i].path, p)?;
-                }
+                // `link` plans the new name's missing directories too.
+                Step::LinkDisk(src, p) => txn.link(src, p)?,
+                Step::LinkStaged(p, i) => txn.link(&staged[i].path, p)?,
                 Step::Put(p, i) => txn.put(p, &staged[i], Vec::new())?,
             }
         }
