@@ -179,10 +179,11 @@ impl PackagedFile {
 
     /// Streams the file to `each` chunk by chunk, hashing it on the way,
     /// and fails at the end with [`PackageError::DigestMismatch`] when the
-    /// bytes are not the ones update.ver lists (or, the first time, with
-    /// [`PackageError::VersionMismatch`] when the version resource says
-    /// another version). A caller that writes the chunks somewhere must
-    /// throw that away on an error.
+    /// bytes are not the ones update.ver lists. The first read of a file not
+    /// yet checked whole assembles it instead, also compares its version
+    /// resource with update.ver ([`PackageError::VersionMismatch`]), and
+    /// hands it to `each` in one piece only once it passed. A caller that
+    /// writes the chunks somewhere must throw that away on an error.
     pub fn stream(
         &self,
         each: &mut dyn FnMut(&[u8]) -> Result<(), PackageError>,
@@ -200,8 +201,10 @@ impl PackagedFile {
                     hash.update(chunk);
                     if whole {
                         data.extend_from_slice(chunk);
+                        Ok(())
+                    } else {
+                        each(chunk)
                     }
-                    each(chunk)
                 },
             )?;
             if <[u8; 32]>::from(hash.finalize()) != self.entry.sha256 {
@@ -220,6 +223,8 @@ impl PackagedFile {
                     });
                 }
                 self.checks.mark(self.manifest_index);
+                // Handed out in one piece, and only once it is checked.
+                each(data)?;
             }
             Ok(())
         })
