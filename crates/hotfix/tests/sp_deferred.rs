@@ -87,6 +87,8 @@ impl Setup {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1603 & 0xff), "{stderr}");
         assert!(stderr.contains(PKG), "{stderr}");
+        // A damaged package, as the original reported it; not an I/O error.
+        assert!(stderr.contains("0xf0f1"), "{stderr}");
         for w in what {
             assert!(stderr.contains(w), "no {w:?} in: {stderr}");
         }
