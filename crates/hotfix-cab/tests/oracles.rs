@@ -6,8 +6,9 @@ mod common;
 
 use std::path::Path;
 
-use common::{assert_success, have_tool, inputs, random_bytes, run, sample_files, text_bytes};
+use common::{assert_success, inputs, random_bytes, run, sample_files, text_bytes};
 use hotfix_cab::{Compression, find_cabinet, write_cabinet};
+use hotfix_testutil::have_tool;
 
 fn write(dir: &Path, name: &str, compression: Compression, files: &[(String, Vec<u8>)]) -> Vec<u8> {
     let bytes = write_cabinet(&inputs(files), compression).unwrap();

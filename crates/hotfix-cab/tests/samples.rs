@@ -7,10 +7,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{
-    assert_input_error, assert_success, have_tool, oracle_missing, random_bytes, run, text_bytes,
-};
+use common::{assert_input_error, assert_success, random_bytes, run, text_bytes};
 use hotfix_cab::{CabError, Cabinet, Limits, Method, find_cabinet};
+use hotfix_testutil::{have_tool, oracle_missing};
 
 const LIBMSPACK_DIRS: &[&str] = &[
     concat!(

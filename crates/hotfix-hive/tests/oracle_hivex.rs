@@ -9,6 +9,7 @@ use std::process::Command;
 
 use common::*;
 use hotfix_hive::{Hive, Key, Value};
+use hotfix_testutil::have_tool;
 use serde_json::Value as Json;
 
 /// Walks every node and value with python3-hivex; prints

@@ -12,6 +12,7 @@ use common::tiny_package;
 use hotfix_dataset::{DEFAULT_DATA, DataSet};
 use hotfix_fs::{Fs, OsFs};
 use hotfix_package::{Package, PackageError, SynthOptions, synth};
+use hotfix_testutil::unique_position;
 
 /// An XP update with branch folders, ASMS and root files.
 const KB: &str = "KB893086";
@@ -161,16 +162,6 @@ for line in sys.stdin:
     print('done', flush=True)
 ";
 
-/// Where `needle` occurs once in `hay`.
-fn unique_position(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let mut hits = hay
-        .windows(needle.len())
-        .enumerate()
-        .filter(|(_, w)| *w == needle);
-    let first = hits.next()?.0;
-    hits.next().is_none().then_some(first)
-}
-
 /// A writer with a shared mapping changes a page it already dirtied:
 /// Linux updates neither mtime nor ctime then, so only hashing the bytes
 /// again as they are read catches it.
@@ -178,7 +169,7 @@ fn unique_position(hay: &[u8], needle: &[u8]) -> Option<usize> {
 fn a_package_changed_through_a_shared_mapping_after_opening_fails_to_read() {
     use std::io::{BufRead, BufReader, Write};
     use std::process::{Command, Stdio};
-    if !common::have_tool("python3") {
+    if !hotfix_testutil::have_tool("python3") {
         return;
     }
     let opts = SynthOptions {

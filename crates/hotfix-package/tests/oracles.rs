@@ -28,7 +28,7 @@ fn run(cmd: &str, args: &[&str], dir: &Path) -> String {
 
 #[test]
 fn cab_tools_accept_synthesized_packages() {
-    let tools = ["cabextract", "gcab", "7z"].map(common::have_tool);
+    let tools = ["cabextract", "gcab", "7z"].map(hotfix_testutil::have_tool);
     if tools.iter().all(|t| !t) {
         return;
     }

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use hotfix_pe::{FileVersion, checksum, read_version};
+use hotfix_testutil::oracle_available;
 
 fn run(cmd: &mut Command) {
     let out = cmd.output().unwrap();
@@ -58,10 +59,10 @@ fn link(dir: &Path, triple: &str, rc: &str, name: &str) -> Vec<u8> {
 fn windres_dlls_read_back() {
     let tools = ["x86_64-w64-mingw32", "i686-w64-mingw32"];
     for triple in tools {
-        if !common::have(
+        if !oracle_available(
             &format!("{triple}-windres"),
             Command::new(format!("{triple}-windres")).arg("--version"),
-        ) || !common::have("cpp", Command::new("cpp").arg("--version"))
+        ) || !oracle_available("cpp", Command::new("cpp").arg("--version"))
         {
             return;
         }

@@ -10,6 +10,7 @@ use std::process::{Command, Output};
 
 use hotfix_fs::OsFs;
 use hotfix_testkit::snapshot;
+use hotfix_testutil::unique_position;
 use tempfile::TempDir;
 
 const BIN: &str = env!("CARGO_BIN_EXE_hotfix");
@@ -96,16 +97,6 @@ impl Setup {
         assert_eq!(before.diff(&after), None, "{stderr}");
         assert!(!self.image.join("WINDOWS/$hotfix$/txn").exists());
     }
-}
-
-/// Where `needle` occurs once in `hay`.
-fn unique_position(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let mut hits = hay
-        .windows(needle.len())
-        .enumerate()
-        .filter(|(_, w)| *w == needle);
-    let first = hits.next()?.0;
-    hits.next().is_none().then_some(first)
 }
 
 fn name(path: &Path) -> String {

@@ -1,24 +1,13 @@
 //! Helpers shared by the integration tests: test data, a raw cabinet builder
-//! for hostile inputs the writer refuses to make, and oracle-tool plumbing.
+//! for hostile inputs the writer refuses to make, and running oracle tools
+//! (whose availability checks, like `random_bytes`, are in hotfix-testutil).
 #![allow(dead_code, clippy::disallowed_methods, clippy::disallowed_types)]
 
 use std::path::Path;
 use std::process::{Command, Output};
 
 use hotfix_cab::{CabError, CabInput};
-
-/// Deterministic incompressible bytes (xorshift64).
-pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 24) as u8
-        })
-        .collect()
-}
+pub use hotfix_testutil::random_bytes;
 
 /// Compressible text-like bytes.
 pub fn text_bytes(len: usize) -> Vec<u8> {
@@ -131,26 +120,6 @@ pub fn raw_cabinet(files: &[RawFile]) -> Vec<u8> {
     }
     assert_eq!(out.len(), total);
     out
-}
-
-/// Whether `tool` is on PATH. When it is not, prints the skip notice, or
-/// panics if `HOTFIX_REQUIRE_ORACLES=1`.
-pub fn have_tool(tool: &str) -> bool {
-    let found = std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(tool).is_file()));
-    if !found {
-        oracle_missing(tool);
-    }
-    found
-}
-
-/// Reports a missing oracle: prints the skip notice, or panics if
-/// `HOTFIX_REQUIRE_ORACLES=1`.
-pub fn oracle_missing(what: &str) {
-    if std::env::var("HOTFIX_REQUIRE_ORACLES").as_deref() == Ok("1") {
-        panic!("{what} not installed, and HOTFIX_REQUIRE_ORACLES=1");
-    }
-    println!("skipped: {what} not installed");
 }
 
 /// Runs a tool, panicking with its output if it cannot be started.

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use hotfix_hive::{Hive, Value};
+pub use hotfix_testutil::random_bytes;
 
 pub const CURRENT_VERSION: &str = r"Microsoft\Windows NT\CurrentVersion";
 pub const MANY_PARENT: &str = r"Microsoft\Updates\Windows XP\SP3";
@@ -19,19 +20,6 @@ pub fn pending_renames() -> Value {
             .map(String::from)
             .to_vec(),
     )
-}
-
-/// Deterministic pseudo-random bytes (xorshift64).
-pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 24) as u8
-        })
-        .collect()
 }
 
 /// A hive shaped like an XP SOFTWARE hive, with every value type, big data,
@@ -168,35 +156,10 @@ pub fn sample(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
-/// Whether an oracle is available; fails the test instead when it is not
-/// and HOTFIX_REQUIRE_ORACLES=1.
-fn oracle(name: &str, probe: &mut Command) -> bool {
-    let ok = probe
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(
-            std::env::var("HOTFIX_REQUIRE_ORACLES").as_deref() != Ok("1"),
-            "{name} is required (HOTFIX_REQUIRE_ORACLES=1) but not installed"
-        );
-        println!("skipped: {name} not installed");
-    }
-    ok
-}
-
-/// Whether a program is on PATH (see [`oracle`]).
-pub fn have_tool(tool: &str) -> bool {
-    oracle(
-        tool,
-        Command::new("sh").args(["-c", &format!("command -v {tool}")]),
-    )
-}
-
-/// Debian's Python with the hivex module (see [`oracle`]).
+/// Debian's Python with the hivex module (see
+/// [`hotfix_testutil::oracle_available`]).
 pub fn have_python_hivex() -> bool {
-    oracle(
+    hotfix_testutil::oracle_available(
         "python3-hivex",
         Command::new("/usr/bin/python3").args(["-c", "import hivex"]),
     )

@@ -82,18 +82,3 @@ pub fn cab_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
         .collect();
     hotfix_cab::write_cabinet(&inputs, Compression::MsZip).unwrap()
 }
-
-/// Whether an oracle tool is on PATH; fails when HOTFIX_REQUIRE_ORACLES=1.
-pub fn have_tool(tool: &str) -> bool {
-    let found = std::process::Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        if std::env::var("HOTFIX_REQUIRE_ORACLES").as_deref() == Ok("1") {
-            panic!("{tool} is required (HOTFIX_REQUIRE_ORACLES=1) but not installed");
-        }
-        println!("skipped: {tool} not installed");
-    }
-    found
-}

@@ -47,21 +47,9 @@ pub fn stored_checksum(file: &[u8]) -> u32 {
     u32::from_le_bytes(file[at..at + 4].try_into().unwrap())
 }
 
-/// Whether an oracle tool can run; fails under HOTFIX_REQUIRE_ORACLES=1.
-pub fn have(tool: &str, probe: &mut Command) -> bool {
-    let ok = probe.output().map(|o| o.status.success()).unwrap_or(false);
-    if !ok {
-        if std::env::var("HOTFIX_REQUIRE_ORACLES").as_deref() == Ok("1") {
-            panic!("{tool} not installed and HOTFIX_REQUIRE_ORACLES=1");
-        }
-        println!("skipped: {tool} not installed");
-    }
-    ok
-}
-
 /// Debian's python with pefile.
 pub fn have_pefile() -> bool {
-    have(
+    hotfix_testutil::oracle_available(
         "python3-pefile",
         Command::new("/usr/bin/python3").args(["-c", "import pefile"]),
     )
