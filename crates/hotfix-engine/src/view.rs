@@ -7,12 +7,11 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::sync::Arc;
-use std::sync::Mutex;
 
 use hotfix_fs::{Fs, Metadata, ReadAt};
 use hotfix_image::Image;
 use hotfix_package::{PackageError, PackagedFile};
-use hotfix_txn::{Fill, RelPath, Staged, Summary, Txn};
+use hotfix_txn::{Fill, RelPath, Staged, Summary, Txn, TxnError};
 
 use crate::EngineError;
 
@@ -349,8 +348,7 @@ impl<'a> View<'a> {
             LinkStaged(&'e RelPath, usize),
         }
         let mut steps = Vec::with_capacity(effective.len());
-        // Each with the Windows path it is staged for, to name in errors.
-        let mut blobs: Vec<(Blob, String)> = Vec::new();
+        let mut blobs: Vec<Blob> = Vec::new();
         let mut staged_once: HashMap<(usize, usize), usize> = HashMap::new();
         for (p, c) in effective {
             let exists = self.on_disk(p);
@@ -368,12 +366,11 @@ impl<'a> View<'a> {
                     match id.and_then(|id| staged_once.get(&id)) {
                         Some(&i) if !exists => Step::LinkStaged(p, i),
                         _ => {
-                            let blob = match c {
+                            blobs.push(match c {
                                 Content::Disk(src) => Blob::Bytes(self.read_disk(src)?),
                                 Content::Bytes(b) => Blob::Bytes(b.clone()),
                                 Content::Packaged(f) => Blob::Packaged(f.clone()),
-                            };
-                            blobs.push((blob, self.image.win_path(p)));
+                            });
                             if let Some(id) = id {
                                 staged_once.insert(id, blobs.len() - 1);
                             }
@@ -383,36 +380,17 @@ impl<'a> View<'a> {
                 }
             });
         }
-        // A package that fails its check while it is staged is a damaged
-        // package (0xf0f1), not an I/O failure: keep its error.
-        let damaged: Mutex<Option<PackageError>> = Mutex::new(None);
         let fills: Vec<_> = blobs
             .iter()
-            .map(|(b, target)| {
-                let damaged = &damaged;
+            .map(|b| {
                 move |w: &mut dyn Write| match b {
                     Blob::Bytes(bytes) => w.write_all(bytes),
-                    Blob::Packaged(f) => f.write_to(w).map_err(|e| {
-                        let msg = format!("{target}: {e}");
-                        if let PackageError::Write { .. } = e {
-                            return std::io::Error::other(msg);
-                        }
-                        damaged
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .get_or_insert(e);
-                        std::io::Error::new(std::io::ErrorKind::InvalidData, msg)
-                    }),
+                    Blob::Packaged(f) => f.write_to(w),
                 }
             })
             .collect();
         let fills: Vec<Fill<'_>> = fills.iter().map(|f| f as Fill<'_>).collect();
-        let staged = txn.stage_all(&fills).map_err(|e| {
-            match damaged.into_inner().unwrap_or_else(|p| p.into_inner()) {
-                Some(package) => EngineError::Package(package),
-                None => e.into(),
-            }
-        })?;
+        let staged = txn.stage_all(&fills).map_err(staging_error)?;
         for step in steps {
             match step {
                 Step::Remove(p) => txn.remove(p, None)?,
@@ -430,6 +408,19 @@ impl<'a> View<'a> {
             }
         }
         Ok(())
+    }
+}
+
+/// A package that fails its check while it is staged is a damaged package
+/// (0xf0f1, naming the package and the file), not an I/O failure; a full
+/// disk stays a full disk.
+fn staging_error(e: TxnError) -> EngineError {
+    let TxnError::Io { what, source } = e else {
+        return e.into();
+    };
+    match PackageError::from_io(source) {
+        Ok(package) => EngineError::Package(package),
+        Err(source) => TxnError::Io { what, source }.into(),
     }
 }
 

@@ -66,7 +66,8 @@ pub(crate) fn check_all(
     };
     let check_run = |part: &[(usize, usize)]| -> Result<(), PackageError> {
         for &(ci, mi) in part {
-            PackagedFile::new(cab, ci, mi, package, manifest, checks).stream(&mut |_| Ok(()))?;
+            PackagedFile::new(cab, ci, mi, package, manifest, checks)
+                .stream(&mut |_| Ok::<(), PackageError>(()))?;
         }
         Ok(())
     };
@@ -86,13 +87,13 @@ pub(crate) fn check_all(
 
 /// Streams cabinet entry `cab_index` to `each`, checking its size against
 /// `entry`.
-fn stream_entry(
+fn stream_entry<E: From<PackageError>>(
     cab: &Cabinet,
     cab_index: usize,
     entry: &ManifestEntry,
     package: &str,
-    each: &mut dyn FnMut(&[u8]) -> Result<(), PackageError>,
-) -> Result<(), PackageError> {
+    each: &mut dyn FnMut(&[u8]) -> Result<(), E>,
+) -> Result<(), E> {
     let size_mismatch = |actual: u64| PackageError::SizeMismatch {
         file: package.into(),
         path: entry.path.clone(),
@@ -101,7 +102,7 @@ fn stream_entry(
     };
     let listed = cab.entries()[cab_index].size;
     if listed != entry.size {
-        return Err(size_mismatch(listed));
+        return Err(size_mismatch(listed).into());
     }
     let cab_err = |source| PackageError::Cab {
         file: package.into(),
@@ -114,7 +115,7 @@ fn stream_entry(
         each(chunk)?;
     }
     if len != entry.size {
-        return Err(size_mismatch(len));
+        return Err(size_mismatch(len).into());
     }
     Ok(())
 }
@@ -184,10 +185,12 @@ impl PackagedFile {
     /// resource with update.ver ([`PackageError::VersionMismatch`]), and
     /// hands it to `each` in one piece only once it passed. A caller that
     /// writes the chunks somewhere must throw that away on an error.
-    pub fn stream(
+    ///
+    /// `each`'s own errors (a full disk, say) come back unchanged.
+    pub fn stream<E: From<PackageError>>(
         &self,
-        each: &mut dyn FnMut(&[u8]) -> Result<(), PackageError>,
-    ) -> Result<(), PackageError> {
+        each: &mut dyn FnMut(&[u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
         let whole = !self.checks.done(self.manifest_index);
         let mut hash = Sha256::new();
         WHOLE.with_borrow_mut(|data| {
@@ -208,7 +211,7 @@ impl PackagedFile {
                 },
             )?;
             if <[u8; 32]>::from(hash.finalize()) != self.entry.sha256 {
-                return Err(self.digest_mismatch());
+                return Err(self.digest_mismatch().into());
             }
             if whole {
                 let actual = hotfix_pe::read_version(data).ok().map(|v| v.file_version);
@@ -220,7 +223,8 @@ impl PackagedFile {
                         path: self.entry.path.clone(),
                         listed: text(self.entry.version),
                         actual: text(actual),
-                    });
+                    }
+                    .into());
                 }
                 self.checks.mark(self.manifest_index);
                 // Handed out in one piece, and only once it is checked.
@@ -243,19 +247,16 @@ impl PackagedFile {
         buf.reserve(usize::try_from(self.entry.size).unwrap_or(0));
         self.stream(&mut |chunk| {
             buf.extend_from_slice(chunk);
-            Ok(())
+            Ok::<(), PackageError>(())
         })
     }
 
-    /// Writes the file to `out`.
-    pub fn write_to(&self, out: &mut dyn Write) -> Result<(), PackageError> {
-        self.stream(&mut |chunk| {
-            out.write_all(chunk).map_err(|e| PackageError::Write {
-                file: self.package.to_string(),
-                path: self.entry.path.clone(),
-                problem: e.to_string(),
-            })
-        })
+    /// Writes the file to `out`. `out`'s errors come back as they were (a
+    /// full disk stays a full disk); a package problem comes back as an
+    /// `InvalidData` error holding the [`PackageError`]
+    /// ([`PackageError::from_io`]).
+    pub fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        self.stream(&mut |chunk| out.write_all(chunk))
     }
 
     /// Whether `other` holds exactly this file's bytes. Stops at the first

@@ -39,16 +39,6 @@ pub enum PackageError {
         /// What went wrong.
         problem: String,
     },
-    /// A file of the package could not be written out.
-    #[error("{file}: cannot write {path}: {problem}")]
-    Write {
-        /// The package file name.
-        file: String,
-        /// The path inside the package.
-        path: String,
-        /// What went wrong.
-        problem: String,
-    },
     /// A PE file could not be built or read.
     #[error("{file}: {source}")]
     Pe {
@@ -192,6 +182,30 @@ impl PackageError {
         move |source| Self::Io {
             path: path.to_path_buf(),
             source,
+        }
+    }
+}
+
+/// A package problem met while streaming a file into a writer travels as
+/// the writer's error type; [`PackageError::from_io`] takes it out again.
+impl From<PackageError> for io::Error {
+    fn from(e: PackageError) -> Self {
+        io::Error::new(io::ErrorKind::InvalidData, e)
+    }
+}
+
+impl PackageError {
+    /// The package problem inside `e` (see the `From` above), or `e` back
+    /// when it is an error of the writer itself.
+    pub fn from_io(e: io::Error) -> Result<PackageError, io::Error> {
+        if !e.get_ref().is_some_and(|inner| inner.is::<PackageError>()) {
+            return Err(e);
+        }
+        let kind = e.kind();
+        match e.into_inner().map(|inner| inner.downcast::<PackageError>()) {
+            Some(Ok(p)) => Ok(*p),
+            Some(Err(other)) => Err(io::Error::new(kind, other)),
+            None => Err(kind.into()),
         }
     }
 }

@@ -49,9 +49,12 @@ fn assert_found_late(attack: &str, expected: fn(&PackageError) -> bool) {
     let file = pkg.file(DAMAGED).unwrap();
     let mut out = Vec::new();
     let errors = [
-        file.write_to(&mut out).unwrap_err(),
+        // A writer's error type carries the package problem inside.
+        PackageError::from_io(file.write_to(&mut out).unwrap_err())
+            .expect("a package problem, not the writer's"),
         file.read().unwrap_err(),
-        file.stream(&mut |_| Ok(())).unwrap_err(),
+        file.stream(&mut |_| Ok::<(), PackageError>(()))
+            .unwrap_err(),
         pkg.read(DAMAGED).unwrap_err(),
     ];
     for err in &errors {

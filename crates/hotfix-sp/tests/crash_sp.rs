@@ -70,3 +70,37 @@ fn sp1_install_with_dual_mode_migration_crashed_anywhere_recovers_to_pre_or_post
     eprintln!("{report:?}");
     assert!(report.to_pre > 0 && report.to_post > 0, "{report:?}");
 }
+
+/// A full disk while the payload streams into staging is a full disk
+/// (0xf0f6), not a damaged package, and changes nothing.
+#[test]
+fn a_full_disk_while_staging_the_payload_is_reported_as_a_full_disk() {
+    use hotfix_fs::{FaultFs, FaultKind, FaultPlan, StepKind};
+    hotfix_txn::clock::freeze(FROZEN_TIME);
+    let kbs = ["KB890046", "KB920213"];
+    let base = mem_image_at(&kbs, SpLevel(1)).unwrap();
+    let pkg = service_pack(&data_for(&kbs).unwrap(), 2);
+    let traced = FaultFs::new(base.fork());
+    traced.record_trace();
+    run_sp(&traced, &pkg).unwrap();
+    // Staging runs in path order, so the last file staged is a payload DLL
+    // in system32 (the record, the hives and their backups sort before it).
+    let staging_write = traced
+        .trace()
+        .into_iter()
+        .rfind(|s| s.kind == StepKind::Write && s.path.to_string_lossy().contains("/txn/s/"))
+        .expect("the payload is staged");
+    let before = hotfix_testkit::snapshot(&base, &root()).unwrap();
+    let full = FaultFs::with_plan(
+        base.fork(),
+        FaultPlan {
+            at_step: staging_write.n,
+            kind: FaultKind::Sticky(28),
+        },
+    );
+    let err = run_sp(&full, &pkg).expect_err("a full disk stops the install");
+    assert_eq!(err.ext_code(), hotfix_engine::ExtCode::DiskSpace, "{err}");
+    // What the faulted filesystem holds after the roll back.
+    let after = hotfix_testkit::snapshot(&full, &root()).unwrap();
+    assert_eq!(before.diff(&after), None);
+}
