@@ -395,10 +395,7 @@ impl<'a> View<'a> {
             match step {
                 Step::Remove(p) => txn.remove(p, None)?,
                 Step::Move(src, p) => {
-                    let staged = Staged {
-                        path: src.clone(),
-                        len: self.disk_len(src),
-                    };
+                    let staged = Staged { path: src.clone() };
                     txn.put(p, &staged, Vec::new())?;
                 }
                 // `link` plans the new name's missing directories too.

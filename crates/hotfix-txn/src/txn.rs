@@ -16,8 +16,6 @@ use crate::{RelPath, StateDir, TxnError};
 pub struct Staged {
     /// Where it waits.
     pub path: RelPath,
-    /// Its length.
-    pub len: u64,
 }
 
 /// What a committed transaction did.
@@ -64,35 +62,11 @@ fn write_staged(
 ) -> Result<Staged, TxnError> {
     let host = sd.host(&path);
     let what = |e| TxnError::io(format!("stage {path}"), e);
-    let file = fs.create(&host).map_err(what)?;
-    let mut counted = Counted {
-        inner: file,
-        len: 0,
-    };
-    fill(&mut counted).map_err(what)?;
+    let mut file = fs.create(&host).map_err(what)?;
+    fill(&mut file).map_err(what)?;
     // The commit's one filesystem sync then finds most of it written.
-    counted.inner.start_writeback();
-    Ok(Staged {
-        path,
-        len: counted.len,
-    })
-}
-
-/// A writer that counts what passes through.
-struct Counted<W> {
-    inner: W,
-    len: u64,
-}
-
-impl<W: Write> Write for Counted<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.len += n as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
+    file.start_writeback();
+    Ok(Staged { path })
 }
 
 fn txid() -> String {
@@ -179,20 +153,8 @@ impl<'a> Txn<'a> {
     /// Writes `data` to the staging area (made durable at commit) in one
     /// write.
     pub fn stage(&mut self, data: &[u8]) -> Result<Staged, TxnError> {
-        self.stage_with(&mut |w| w.write_all(data))
-    }
-
-    /// Stages the bytes `fill` writes to the writer it is given (streamed
-    /// from a package, say). The file is not synced here: [`Txn::commit`]
-    /// makes every staged file durable with one filesystem sync before the
-    /// journal names it. Nobody verifies the bytes again: they are checked
-    /// where they come from.
-    pub fn stage_with(
-        &mut self,
-        fill: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
-    ) -> Result<Staged, TxnError> {
         let path = self.fresh("s");
-        write_staged(self.fs, &self.sd, path, fill)
+        write_staged(self.fs, &self.sd, path, &mut |w| w.write_all(data))
     }
 
     /// Stages one file per `fills` entry, results in the same order. When
@@ -239,13 +201,10 @@ impl<'a> Txn<'a> {
                 .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
                 .collect()
         });
+        // Indices are taken in order and each taken one is staged, so the
+        // results are a prefix: complete, or ending at a failure.
         done.sort_by_key(|(i, _)| *i);
-        let staged: Vec<Staged> = done.into_iter().map(|(_, r)| r).collect::<Result<_, _>>()?;
-        if staged.len() != fills.len() {
-            // Unreachable without a failure, which `collect` returned above.
-            return Err(TxnError::Plan("staging stopped early".into()));
-        }
-        Ok(staged)
+        done.into_iter().map(|(_, r)| r).collect()
     }
 
     fn exists(&self, p: &RelPath) -> bool {

@@ -81,7 +81,6 @@ fn scenario(fs: &dyn Fs) -> Result<(), TxnError> {
     // a boot-time rename: the staged file is an image file
     let queued = hotfix_txn::Staged {
         path: rel("WINDOWS/system32/q.dll.hfnew"),
-        len: 8,
     };
     tx.put(&rel("WINDOWS/system32/q.dll"), &queued, vec![])?;
     tx.commit().map(drop)
@@ -93,10 +92,7 @@ fn restart_scenario(fs: &dyn Fs) -> Result<(), TxnError> {
     let sd = sd();
     let mut tx = Txn::begin(fs, &sd, "restart", "hotfix restart")?;
     tx.set_sequential();
-    let staged = |p: &str| hotfix_txn::Staged {
-        path: rel(p),
-        len: 0,
-    };
+    let staged = |p: &str| hotfix_txn::Staged { path: rel(p) };
     tx.put(
         &rel("WINDOWS/system32/q.dll"),
         &staged("WINDOWS/system32/q.dll.hfnew"),

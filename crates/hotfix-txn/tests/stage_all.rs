@@ -50,7 +50,6 @@ fn stage(fs: &dyn Fs, fail_at: Option<usize>) -> Result<Vec<(String, Vec<u8>)>, 
         .iter()
         .map(|s| {
             let bytes = fs.read(&sd().host(&s.path)).unwrap();
-            assert_eq!(bytes.len() as u64, s.len);
             (s.path.as_str().to_owned(), bytes)
         })
         .collect())
