@@ -104,9 +104,9 @@ pub trait ReadAt: Debug + Send + Sync {
 }
 
 /// Bytes already in memory.
-impl ReadAt for Vec<u8> {
+impl ReadAt for [u8] {
     fn len(&self) -> u64 {
-        self.as_slice().len() as u64
+        <[u8]>::len(self) as u64
     }
     fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
         let start = usize::try_from(offset).unwrap_or(usize::MAX);
@@ -121,6 +121,17 @@ impl ReadAt for Vec<u8> {
             })?;
         buf.copy_from_slice(src);
         Ok(())
+    }
+}
+
+/// Bytes already in memory, owned (what [`Fs::open_read_at`] of an
+/// in-memory filesystem hands out).
+impl ReadAt for Vec<u8> {
+    fn len(&self) -> u64 {
+        self.as_slice().len() as u64
+    }
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        self.as_slice().read_exact_at(buf, offset)
     }
 }
 

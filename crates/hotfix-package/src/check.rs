@@ -262,7 +262,7 @@ impl PackagedFile {
     /// Whether `other` holds exactly this file's bytes. Stops at the first
     /// chunk that differs, so telling two builds of a file apart costs one
     /// chunk, not a pass over both.
-    pub fn matches(&self, other: &dyn hotfix_fs::ReadAt) -> Result<bool, PackageError> {
+    pub fn matches(&self, other: &(impl hotfix_fs::ReadAt + ?Sized)) -> Result<bool, PackageError> {
         if other.len() != self.entry.size {
             return Ok(false);
         }

@@ -107,7 +107,7 @@ impl Plan<'_, '_> {
                 self.report.unreadable_replaced.push(win.clone());
                 true
             }
-            (None, _) => !new.file.matches(&cur.to_vec())?,
+            (None, _) => !new.file.matches(cur)?,
         };
         if !replace {
             return Ok(None);
