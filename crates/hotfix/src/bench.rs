@@ -196,16 +196,12 @@ fn dpkg_install(root: &Path, deb: &Path) -> Result<Run, CliError> {
     )
 }
 
-fn rss(r: &Run) -> String {
-    r.rss_kb
-        .map_or_else(|| "n/a".into(), |k| format!("{} MB", k / 1024))
-}
-
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
+/// The largest peak RSS among `runs`.
 fn max_rss(runs: &[Run]) -> String {
     runs.iter()
         .filter_map(|r| r.rss_kb)
@@ -317,7 +313,7 @@ pub fn run(a: &BenchArgs) -> CmdResult {
                 "{n:>6} files {:>6} MB | hotfix sp install (durable) {:>7.2} s  peak RSS {}",
                 hotfix_sp::mb(bytes),
                 ours.seconds,
-                rss(&ours)
+                max_rss(std::slice::from_ref(&ours))
             );
         }
     }
