@@ -37,15 +37,6 @@ impl Content {
             Content::Packaged(f) => Some(f.identity()),
         }
     }
-
-    /// Length of new bytes (0 for disk content).
-    fn new_len(&self) -> u64 {
-        match self {
-            Content::Disk(_) => 0,
-            Content::Bytes(b) => b.len() as u64,
-            Content::Packaged(f) => f.len(),
-        }
-    }
 }
 
 /// The image as the command plans to leave it.
@@ -95,11 +86,6 @@ impl<'a> View<'a> {
         let m = self.fs.metadata(&self.image.host(p)).ok();
         self.meta.borrow_mut().insert(p.as_str().to_owned(), m);
         m
-    }
-
-    /// The length of the file at `p` on disk (0 when it cannot be read).
-    fn disk_len(&self, p: &RelPath) -> u64 {
-        self.disk_meta(p).map_or(0, |m| m.len)
     }
 
     fn on_disk(&self, p: &RelPath) -> bool {
@@ -288,26 +274,12 @@ impl<'a> View<'a> {
             .map(|(k, _)| k.clone())
             .collect();
 
-        // Count exactly what `plan_txn` stages: shared new bytes are staged
-        // once for every target that exists (each `Put` consumes its staged
-        // file) and linked only for new paths; the journal and its temporary
-        // copy take a few hundred bytes per operation.
-        let mut needed: u64 = 64 * 1024 + 2 * 512 * effective.len() as u64;
-        let mut staged = HashSet::new();
-        for (p, c) in &effective {
-            let exists = self.on_disk(p);
-            match c {
-                Some(new @ (Content::Bytes(_) | Content::Packaged(_)))
-                    if staged.insert(new.blob_id()) || exists =>
-                {
-                    needed += new.new_len();
-                }
-                Some(Content::Disk(src)) if !moved.contains(&key(src)) && exists => {
-                    needed += self.disk_len(src)
-                }
-                _ => {}
-            }
-        }
+        // Exactly what will be staged, plus the journal and its temporary
+        // copy (a few hundred bytes per operation).
+        let plan = self.plan(&effective, &moved)?;
+        let needed: u64 = 64 * 1024
+            + 2 * 512 * effective.len() as u64
+            + plan.blobs.iter().map(Blob::len).sum::<u64>();
         let free = fs.free_space(self.image.root()).map_err(|e| {
             EngineError::io("measure free space on", self.image.root().display(), e)
         })?;
@@ -320,10 +292,7 @@ impl<'a> View<'a> {
         }
 
         let mut txn = Txn::begin(fs, &self.image.state_dir(), title, command)?;
-        if let Err(e) = self
-            .plan_txn(&mut txn, &effective, &moved)
-            .and_then(|()| check())
-        {
+        if let Err(e) = self.record(&mut txn, plan).and_then(|()| check()) {
             // Nothing outside the staging area changed yet; leave none of it.
             let _ = txn.abort();
             return Err(e);
@@ -331,28 +300,20 @@ impl<'a> View<'a> {
         Ok(txn.commit()?)
     }
 
-    /// Stages the new bytes (all at once, see [`Txn::stage_all`]) and
-    /// records every operation of `effective`.
-    fn plan_txn(
+    /// What `effective` becomes: the operations and the new bytes to stage.
+    fn plan<'e>(
         &self,
-        txn: &mut Txn<'_>,
-        effective: &[(RelPath, Option<Content>)],
+        effective: &'e [(RelPath, Option<Content>)],
         moved: &HashSet<String>,
-    ) -> Result<(), EngineError> {
-        /// What one change becomes; `usize`: an index into the staged files.
-        enum Step<'e> {
-            Remove(&'e RelPath),
-            Move(&'e RelPath, &'e RelPath),
-            LinkDisk(&'e RelPath, &'e RelPath),
-            Put(&'e RelPath, usize),
-            LinkStaged(&'e RelPath, usize),
-        }
-        let mut steps = Vec::with_capacity(effective.len());
-        let mut blobs: Vec<Blob> = Vec::new();
+    ) -> Result<Plan<'e>, EngineError> {
+        let mut plan = Plan {
+            steps: Vec::with_capacity(effective.len()),
+            blobs: Vec::new(),
+        };
         let mut staged_once: HashMap<(usize, usize), usize> = HashMap::new();
         for (p, c) in effective {
             let exists = self.on_disk(p);
-            steps.push(match c {
+            plan.steps.push(match c {
                 None if moved.contains(&key(p)) => continue,
                 None => Step::Remove(p),
                 Some(Content::Disk(src)) if moved.contains(&key(src)) => Step::Move(src, p),
@@ -366,21 +327,29 @@ impl<'a> View<'a> {
                     match id.and_then(|id| staged_once.get(&id)) {
                         Some(&i) if !exists => Step::LinkStaged(p, i),
                         _ => {
-                            blobs.push(match c {
+                            plan.blobs.push(match c {
                                 Content::Disk(src) => Blob::Bytes(self.read_disk(src)?),
                                 Content::Bytes(b) => Blob::Bytes(b.clone()),
                                 Content::Packaged(f) => Blob::Packaged(f.clone()),
                             });
+                            let i = plan.blobs.len() - 1;
                             if let Some(id) = id {
-                                staged_once.insert(id, blobs.len() - 1);
+                                staged_once.insert(id, i);
                             }
-                            Step::Put(p, blobs.len() - 1)
+                            Step::Put(p, i)
                         }
                     }
                 }
             });
         }
-        let fills: Vec<_> = blobs
+        Ok(plan)
+    }
+
+    /// Stages the new bytes (all at once, see [`Txn::stage_all`]) and
+    /// records every operation.
+    fn record(&self, txn: &mut Txn<'_>, plan: Plan<'_>) -> Result<(), EngineError> {
+        let fills: Vec<_> = plan
+            .blobs
             .iter()
             .map(|b| {
                 move |w: &mut dyn Write| match b {
@@ -391,13 +360,10 @@ impl<'a> View<'a> {
             .collect();
         let fills: Vec<Fill<'_>> = fills.iter().map(|f| f as Fill<'_>).collect();
         let staged = txn.stage_all(&fills).map_err(staging_error)?;
-        for step in steps {
+        for step in plan.steps {
             match step {
                 Step::Remove(p) => txn.remove(p, None)?,
-                Step::Move(src, p) => {
-                    let staged = Staged { path: src.clone() };
-                    txn.put(p, &staged, Vec::new())?;
-                }
+                Step::Move(src, p) => txn.put(p, &Staged { path: src.clone() }, Vec::new())?,
                 // `link` plans the new name's missing directories too.
                 Step::LinkDisk(src, p) => txn.link(src, p)?,
                 Step::LinkStaged(p, i) => txn.link(&staged[i].path, p)?,
@@ -406,6 +372,22 @@ impl<'a> View<'a> {
         }
         Ok(())
     }
+}
+
+/// The transaction a view's changes become, before anything is written.
+struct Plan<'e> {
+    steps: Vec<Step<'e>>,
+    blobs: Vec<Blob>,
+}
+
+/// What one change becomes; `usize`: an index into the plan's new bytes.
+enum Step<'e> {
+    Remove(&'e RelPath),
+    /// A removed disk file renamed to the one other path that wants it.
+    Move(&'e RelPath, &'e RelPath),
+    LinkDisk(&'e RelPath, &'e RelPath),
+    Put(&'e RelPath, usize),
+    LinkStaged(&'e RelPath, usize),
 }
 
 /// A package that fails its check while it is staged is a damaged package
@@ -425,4 +407,13 @@ fn staging_error(e: TxnError) -> EngineError {
 enum Blob {
     Bytes(Arc<Vec<u8>>),
     Packaged(PackagedFile),
+}
+
+impl Blob {
+    fn len(&self) -> u64 {
+        match self {
+            Blob::Bytes(b) => b.len() as u64,
+            Blob::Packaged(f) => f.len(),
+        }
+    }
 }
