@@ -44,12 +44,7 @@ pub fn version_and_tag(bytes: &[u8]) -> (Option<FileVersion>, TagRank) {
 impl Facts {
     /// Reads the version resource of `bytes` and hashes them.
     pub fn of(bytes: &[u8]) -> Self {
-        Self::with_digest(bytes, sha256_hex(bytes))
-    }
-
-    /// Like [`Facts::of`] for bytes whose SHA-256 is already known (a
-    /// package payload file, verified against its manifest at open).
-    pub fn with_digest(bytes: &[u8], sha256: String) -> Self {
+        let sha256 = sha256_hex(bytes);
         match hotfix_pe::read_version(bytes) {
             Ok(info) => Self {
                 rank: Rank {

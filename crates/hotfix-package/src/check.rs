@@ -1,7 +1,7 @@
 //! Checking payload files against update.ver, and [`PackagedFile`], which
 //! reads one file of an opened package and checks it on every read.
 //!
-//! A file is checked *whole* once (size, SHA-256, and the version its
+//! A file is checked *whole* once (size, digest, and the version its
 //! version resource gives against the one update.ver lists), at opening or
 //! at its first read; every later read hashes it again, because its bytes
 //! are read from the package file again (but for a data block the cabinet
@@ -13,11 +13,9 @@ use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::{DigestKind, Manifest, ManifestEntry, PackageError};
 use hotfix_cab::Cabinet;
 use hotfix_model::FileVersion;
-use sha2::{Digest, Sha256};
-
-use crate::{Manifest, ManifestEntry, PackageError};
 
 /// Which manifest entries have been checked whole.
 #[derive(Debug)]
@@ -129,6 +127,7 @@ pub struct PackagedFile {
     manifest_index: usize,
     package: Arc<str>,
     entry: ManifestEntry,
+    digest: DigestKind,
     checks: Arc<Checks>,
 }
 
@@ -147,11 +146,12 @@ impl PackagedFile {
             manifest_index,
             package: package.into(),
             entry: manifest.entries[manifest_index].clone(),
+            digest: manifest.digest,
             checks: checks.clone(),
         }
     }
 
-    /// Its manifest entry (path, size, SHA-256, version).
+    /// Its manifest entry (path, size, digest, version).
     pub fn entry(&self) -> &ManifestEntry {
         &self.entry
     }
@@ -175,6 +175,7 @@ impl PackagedFile {
         PackageError::DigestMismatch {
             file: self.package.to_string(),
             path: self.entry.path.clone(),
+            kind: self.digest,
         }
     }
 
@@ -192,7 +193,7 @@ impl PackagedFile {
         each: &mut dyn FnMut(&[u8]) -> Result<(), E>,
     ) -> Result<(), E> {
         let whole = !self.checks.done(self.manifest_index);
-        let mut hash = Sha256::new();
+        let mut hash = self.digest.hasher();
         WHOLE.with_borrow_mut(|data| {
             data.clear();
             stream_entry(
@@ -210,7 +211,7 @@ impl PackagedFile {
                     }
                 },
             )?;
-            if <[u8; 32]>::from(hash.finalize()) != self.entry.sha256 {
+            if hash.finalize() != self.entry.digest {
                 return Err(self.digest_mismatch().into());
             }
             if whole {
@@ -271,7 +272,7 @@ impl PackagedFile {
             source,
         };
         let mut reader = self.cab.entry_reader(self.index).map_err(cab_err)?;
-        let (mut hash, mut at, mut theirs) = (Sha256::new(), 0u64, Vec::new());
+        let (mut hash, mut at, mut theirs) = (self.digest.hasher(), 0u64, Vec::new());
         while let Some(chunk) = reader.next_chunk().map_err(cab_err)? {
             theirs.resize(chunk.len(), 0);
             if other.read_exact_at(&mut theirs, at).is_err() || theirs != chunk {
@@ -281,6 +282,6 @@ impl PackagedFile {
             at += chunk.len() as u64;
         }
         // Equal to the bytes read now; those must also be the listed ones.
-        Ok(at == self.entry.size && <[u8; 32]>::from(hash.finalize()) == self.entry.sha256)
+        Ok(at == self.entry.size && hash.finalize() == self.entry.digest)
     }
 }

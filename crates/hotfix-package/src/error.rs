@@ -94,13 +94,15 @@ pub enum PackageError {
         /// Size found.
         actual: u64,
     },
-    /// A payload file whose SHA-256 differs from the manifest.
-    #[error("{file}: {path} does not match its SHA-256 in update.ver (tampered or corrupt)")]
+    /// A payload file whose digest differs from the manifest.
+    #[error("{file}: {path} does not match its {kind} digest in update.ver (tampered or corrupt)")]
     DigestMismatch {
         /// The package file name.
         file: String,
         /// The path inside the package.
         path: String,
+        /// The hash update.ver's digests were made with.
+        kind: crate::DigestKind,
     },
     /// A payload file whose version resource says another version than
     /// update.ver lists for it.

@@ -3,7 +3,7 @@
 //! A package is a plain cabinet or a self-extracting EXE (a PE stub whose
 //! version resource names the installer, then the cabinet). Inside are
 //! `update\update.inf`, `update\update.ver` (our [`Manifest`]: every other
-//! file with size and SHA-256) and the payload in branch folders
+//! file with size and digest) and the payload in branch folders
 //! (`SP2GDR\`, `SP2QFE\ASMS\...`), dual-mode folders (`SP1\`, `SP2\`) or at
 //! the root.
 //!
@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 mod check;
+mod digest;
 mod error;
 mod manifest;
 mod pack;
@@ -23,8 +24,9 @@ mod synth_inf;
 mod tags;
 
 pub use check::PackagedFile;
+pub use digest::DigestKind;
 pub use error::PackageError;
 pub use manifest::{Manifest, ManifestEntry};
-pub use pack::{extract, pack_dir};
+pub use pack::{build_cabinet, extract, pack_dir};
 pub use package::{INF_PATH, Package, VER_PATH};
 pub use synth::{SynthOptions, Synthesized, synth};

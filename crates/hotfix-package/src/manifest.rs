@@ -1,5 +1,5 @@
 //! `update\update.ver`: the package's list of payload files with sizes and
-//! SHA-256 digests.
+//! digests ([`DigestKind`]: BLAKE3 now, SHA-256 in packages written before).
 //!
 //! Microsoft's update.ver format is not documented anywhere we could reach
 //! (reference §1.4), so this is our own INI-like text:
@@ -7,14 +7,14 @@
 //! ```text
 //! ; update.ver written by hotfix: every file of the package but this one
 //! [Version]
-//! Format=hotfix-1
+//! Format=hotfix-2
 //! KB=KB896358
 //! Product=Windows XP
 //! Language=ENU
 //! Files=2
 //!
 //! [SourceFileInfo]
-//! ; path=sha256,size[,file version]
+//! ; path=digest,size[,file version]
 //! update\update.inf=3a7b...,2214
 //! SP2GDR\shell32.dll=91c0...,8461312,6.0.2900.3051
 //! ```
@@ -24,10 +24,7 @@
 
 use hotfix_model::{FileVersion, KbId, Language, Product};
 
-use crate::PackageError;
-
-/// The format name written to and required in `[Version] Format=`.
-const FORMAT: &str = "hotfix-1";
+use crate::{DigestKind, PackageError};
 
 /// One payload file as the manifest lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,19 +33,20 @@ pub struct ManifestEntry {
     pub path: String,
     /// Size in bytes.
     pub size: u64,
-    /// SHA-256 of the contents.
-    pub sha256: [u8; 32],
+    /// The digest of the contents, of the manifest's [`DigestKind`].
+    pub digest: [u8; 32],
     /// The file version from the PE version resource, if the file has one.
     pub version: Option<FileVersion>,
 }
 
 impl ManifestEntry {
-    /// The entry for the file at `path` with contents `data`.
+    /// The entry for the file at `path` with contents `data`, with a digest
+    /// of the kind hotfix writes ([`DigestKind::WRITTEN`]).
     pub fn of_file(path: &str, data: &[u8]) -> Self {
         Self {
             path: path.to_owned(),
             size: data.len() as u64,
-            sha256: crate::package::sha256(data),
+            digest: DigestKind::WRITTEN.digest(data),
             version: hotfix_pe::read_version(data).ok().map(|v| v.file_version),
         }
     }
@@ -63,6 +61,8 @@ pub struct Manifest {
     pub product: Product,
     /// The package language.
     pub language: Language,
+    /// The hash of the entries' digests.
+    pub digest: DigestKind,
     /// Every file of the package except update.ver itself.
     pub entries: Vec<ManifestEntry>,
 }
@@ -114,14 +114,14 @@ impl Manifest {
         let mut out = String::new();
         out.push_str("; update.ver written by hotfix: every file of the package but this one\r\n");
         out.push_str("[Version]\r\n");
-        out.push_str(&format!("Format={FORMAT}\r\n"));
+        out.push_str(&format!("Format={}\r\n", self.digest.format()));
         out.push_str(&format!("KB={}\r\n", self.kb));
         out.push_str(&format!("Product={}\r\n", self.product.name()));
         out.push_str(&format!("Language={}\r\n", self.language.code()));
         out.push_str(&format!("Files={}\r\n\r\n", self.entries.len()));
-        out.push_str("[SourceFileInfo]\r\n; path=sha256,size[,file version]\r\n");
+        out.push_str("[SourceFileInfo]\r\n; path=digest,size[,file version]\r\n");
         for e in &self.entries {
-            out.push_str(&format!("{}={},{}", e.path, hex::encode(e.sha256), e.size));
+            out.push_str(&format!("{}={},{}", e.path, hex::encode(e.digest), e.size));
             if let Some(v) = e.version {
                 out.push_str(&format!(",{v}"));
             }
@@ -196,12 +196,16 @@ impl Manifest {
             v.ok_or_else(|| err(0, format!("[Version] has no {what}=")))
         };
         let (fl, f) = need(format, "Format")?;
-        if f != FORMAT {
-            return Err(err(
+        let digest = DigestKind::from_format(&f).ok_or_else(|| {
+            err(
                 fl,
-                format!("unsupported format {f:?} (expected {FORMAT})"),
-            ));
-        }
+                format!(
+                    "unsupported format {f:?} (expected {} or {})",
+                    DigestKind::Blake3.format(),
+                    DigestKind::Sha256.format()
+                ),
+            )
+        })?;
         let (kl, k) = need(kb, "KB")?;
         let (pl, p) = need(product, "Product")?;
         let (ll, l) = need(language, "Language")?;
@@ -209,6 +213,7 @@ impl Manifest {
             kb: k.parse().map_err(|e| err(kl, format!("{e}")))?,
             product: p.parse().map_err(|e| err(pl, format!("{e}")))?,
             language: l.parse().map_err(|e| err(ll, format!("{e}")))?,
+            digest,
             entries,
         };
         match files {
@@ -225,13 +230,14 @@ impl Manifest {
     }
 }
 
-/// Parses `sha256,size[,version]` for `path`.
+/// Parses `digest,size[,version]` for `path`.
 fn parse_entry(path: &str, value: &str) -> Result<ManifestEntry, String> {
     let mut parts = value.split(',').map(str::trim);
     let digest = parts.next().unwrap_or_default();
-    let mut sha256 = [0u8; 32];
-    hex::decode_to_slice(digest, &mut sha256)
-        .map_err(|_| format!("{path}: SHA-256 must be 64 hex digits, got {digest:?}"))?;
+    let text = digest;
+    let mut digest = [0u8; 32];
+    hex::decode_to_slice(text, &mut digest)
+        .map_err(|_| format!("{path}: the digest must be 64 hex digits, got {text:?}"))?;
     let size = parts.next().unwrap_or_default();
     let size = size
         .parse()
@@ -245,13 +251,13 @@ fn parse_entry(path: &str, value: &str) -> Result<ManifestEntry, String> {
     };
     if parts.next().is_some() {
         return Err(format!(
-            "{path}: too many fields (expected sha256,size[,version])"
+            "{path}: too many fields (expected digest,size[,version])"
         ));
     }
     Ok(ManifestEntry {
         path: path.to_owned(),
         size,
-        sha256,
+        digest,
         version,
     })
 }
@@ -265,17 +271,18 @@ mod tests {
             kb: "KB942288-v3".parse().unwrap(),
             product: Product::WindowsServer2003,
             language: Language::JPN,
+            digest: DigestKind::Blake3,
             entries: vec![
                 ManifestEntry {
                     path: "SP2QFE\\ASMS\\60\\x=y.man".into(),
                     size: 0,
-                    sha256: [7; 32],
+                    digest: [7; 32],
                     version: None,
                 },
                 ManifestEntry {
                     path: "update\\update.inf".into(),
                     size: 1234,
-                    sha256: [0xab; 32],
+                    digest: [0xab; 32],
                     version: Some(FileVersion::new(6, 0, 2900, 3051)),
                 },
             ],
@@ -288,6 +295,18 @@ mod tests {
         let text = m.to_text();
         assert_eq!(Manifest::parse(&text).unwrap(), m);
         assert!(text.contains("Product=Windows Server 2003\r\n"));
+    }
+
+    #[test]
+    fn the_format_line_names_the_digest_kind() {
+        let mut m = sample();
+        m.digest = DigestKind::Sha256;
+        let text = m.to_text();
+        assert!(text.contains("Format=hotfix-1\r\n"), "{text}");
+        assert_eq!(Manifest::parse(&text).unwrap().digest, DigestKind::Sha256);
+        let new = sample().to_text();
+        assert!(new.contains("Format=hotfix-2\r\n"), "{new}");
+        assert_eq!(Manifest::parse(&new).unwrap().digest, DigestKind::Blake3);
     }
 
     #[test]
@@ -304,7 +323,7 @@ mod tests {
         }
         for (from, to) in [
             ("Files=2", "Files=3"),
-            ("Format=hotfix-1", "Format=hotfix-9"),
+            ("Format=hotfix-2", "Format=hotfix-9"),
             ("KB=KB942288-v3", "KB=KB1/.."),
             ("SP2QFE\\ASMS", "..\\ASMS"),
             ("SP2QFE\\ASMS", "\\ASMS"),

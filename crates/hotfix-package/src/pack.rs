@@ -12,7 +12,7 @@ use hotfix_pe::{PeKind, PeSpec};
 
 use crate::manifest::path_key;
 use crate::package::{INF_PATH, VER_PATH};
-use crate::{Manifest, ManifestEntry, Package, PackageError};
+use crate::{DigestKind, Manifest, ManifestEntry, Package, PackageError};
 
 /// Source trees deeper than this are refused rather than walked.
 const MAX_DEPTH: usize = 32;
@@ -90,19 +90,22 @@ pub(crate) fn identity(inf: &UpdateInf, file: &str) -> Result<Identity, PackageE
     })
 }
 
-/// Builds the manifest over `files` (path, contents) and the package bytes:
-/// the cabinet, wrapped in the stub when `sfx`.
-pub(crate) fn assemble(
-    identity: Identity,
-    files: &[(String, Vec<u8>)],
+/// The cabinet of a package holding `files` (paths with `\\`): update.ver
+/// listing them with digests of the kind hotfix writes, then the files in
+/// update.ver's order. The one place a package's cabinet is laid out, for
+/// hotfixes and service packs alike.
+pub fn build_cabinet(
+    kb: &KbId,
+    product: Product,
+    language: Language,
+    files: &[(&str, &[u8])],
     compression: Compression,
-    sfx: bool,
-    file: &str,
-) -> Result<(Vec<u8>, Manifest), PackageError> {
+) -> Result<Vec<u8>, hotfix_cab::CabError> {
     let mut manifest = Manifest {
-        kb: identity.kb,
-        product: identity.product,
-        language: identity.language,
+        kb: kb.clone(),
+        product,
+        language,
+        digest: DigestKind::WRITTEN,
         entries: files
             .iter()
             .map(|(path, data)| ManifestEntry::of_file(path, data))
@@ -110,7 +113,7 @@ pub(crate) fn assemble(
     };
     manifest.sort();
     let text = manifest.to_text();
-    let by_path: HashMap<&str, &[u8]> = files.iter().map(|(p, d)| (p.as_str(), &d[..])).collect();
+    let by_path: HashMap<&str, &[u8]> = files.iter().copied().collect();
     let mut inputs = vec![CabInput {
         name: VER_PATH,
         data: text.as_bytes(),
@@ -119,13 +122,31 @@ pub(crate) fn assemble(
         name: &e.path,
         data: by_path[e.path.as_str()],
     }));
-    let cab =
-        hotfix_cab::write_cabinet(&inputs, compression).map_err(|source| PackageError::Cab {
-            file: file.into(),
-            source,
-        })?;
-    let bytes = if sfx { wrap_sfx(&cab, file)? } else { cab };
-    Ok((bytes, manifest))
+    hotfix_cab::write_cabinet(&inputs, compression)
+}
+
+/// [`build_cabinet`] as a hotfix package named `file`, behind the hotfix
+/// stub when `sfx`.
+pub(crate) fn assemble(
+    identity: Identity,
+    files: &[(String, Vec<u8>)],
+    compression: Compression,
+    sfx: bool,
+    file: &str,
+) -> Result<Vec<u8>, PackageError> {
+    let files: Vec<(&str, &[u8])> = files.iter().map(|(p, d)| (p.as_str(), &d[..])).collect();
+    let cab = build_cabinet(
+        &identity.kb,
+        identity.product,
+        identity.language,
+        &files,
+        compression,
+    )
+    .map_err(|source| PackageError::Cab {
+        file: file.into(),
+        source,
+    })?;
+    if sfx { wrap_sfx(&cab, file) } else { Ok(cab) }
 }
 
 /// Packs a directory into a package. `src` must hold `update\update.inf`;
@@ -164,7 +185,7 @@ pub fn pack_dir(fs: &dyn Fs, src: &Path, sfx: bool) -> Result<Vec<u8>, PackageEr
         source,
     })?;
     let identity = identity(&inf, &label)?;
-    assemble(identity, &files, Compression::MsZip, sfx, &label).map(|(bytes, _)| bytes)
+    assemble(identity, &files, Compression::MsZip, sfx, &label)
 }
 
 /// Collects (package path, host path) for every file under `dir`.

@@ -8,7 +8,6 @@ use hotfix_fs::ReadAt;
 use hotfix_inf::UpdateInf;
 use hotfix_model::KbId;
 use hotfix_pe::VersionInfo;
-use sha2::{Digest, Sha256};
 
 use crate::check::{Checks, PackagedFile, check_all};
 use crate::manifest::path_key;
@@ -39,10 +38,6 @@ pub struct Package {
     index: HashMap<String, (usize, usize)>,
     /// update.ver exactly as stored, so extraction writes it back unchanged.
     manifest_bytes: Vec<u8>,
-}
-
-pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
-    Sha256::digest(data).into()
 }
 
 /// How much of a self-extractor is read to find its stub's end; real SFX

@@ -10,9 +10,10 @@ use hotfix_dataset::{FileRow, Update};
 use hotfix_model::Language;
 use hotfix_pe::{PeKind, PeSpec};
 
+use crate::DigestKind;
 use crate::manifest::path_key;
 use crate::pack::{Identity, assemble};
-use crate::package::{INF_PATH, sha256};
+use crate::package::INF_PATH;
 use crate::{PackageError, synth_inf, tags};
 
 /// Largest payload file `synth` makes; the data set's largest is about 10 MiB.
@@ -56,7 +57,7 @@ pub struct Synthesized {
 /// A seed that depends only on the update and the payload path, so the same
 /// row always yields the same bytes.
 fn seed(update: &Update, path: &str) -> u64 {
-    let digest = sha256(format!("{}\0{}", update.kb, path_key(path)).as_bytes());
+    let digest = DigestKind::Sha256.digest(format!("{}\0{}", update.kb, path_key(path)).as_bytes());
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);
     u64::from_le_bytes(first)
@@ -167,7 +168,7 @@ pub fn synth(update: &Update, opts: &SynthOptions) -> Result<Synthesized, Packag
     } else {
         Compression::MsZip
     };
-    let (bytes, _) = assemble(identity, &files, compression, opts.sfx, &file_name)?;
+    let bytes = assemble(identity, &files, compression, opts.sfx, &file_name)?;
     Ok(Synthesized {
         file_name,
         bytes,

@@ -29,7 +29,7 @@ fn deferred(bytes: Vec<u8>) -> Package {
 }
 
 fn is_digest_mismatch(err: &PackageError) -> bool {
-    matches!(err, PackageError::DigestMismatch { file, path } if file == NAME && path == DAMAGED)
+    matches!(err, PackageError::DigestMismatch { file, path, .. } if file == NAME && path == DAMAGED)
 }
 
 fn is_version_mismatch(err: &PackageError) -> bool {

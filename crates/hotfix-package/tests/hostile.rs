@@ -205,7 +205,7 @@ fn not_packages_are_refused() {
 fn a_bad_manifest_is_refused_with_its_line() {
     let mut files = tiny_files();
     let text = String::from_utf8(files[0].1.clone()).unwrap();
-    files[0].1 = text.replace("Format=hotfix-1", "Format=other").into_bytes();
+    files[0].1 = text.replace("Format=hotfix-2", "Format=other").into_bytes();
     let err = open(&cab_of(&files));
     let msg = err.to_string();
     assert!(

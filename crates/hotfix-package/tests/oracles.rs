@@ -1,6 +1,7 @@
 //! Independent cabinet readers accept synthesized packages: `cabextract -t`
 //! and `7z t` on the self-extractor and on the plain cabinet, `gcab -t` on
-//! the cabinet part of the self-extractor (cut with `tail -c +N`).
+//! the cabinet part of the self-extractor (cut with `tail -c +N`); `b3sum`
+//! recomputes update.ver's digests.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 mod common;
@@ -84,4 +85,39 @@ fn cab_tools_accept_synthesized_packages() {
             }
         }
     }
+}
+
+/// update.ver's digests are standard BLAKE3: `b3sum` over the files
+/// `cabextract` takes out of the package gives the same digests.
+#[test]
+fn b3sum_agrees_with_update_ver() {
+    if !hotfix_testutil::have_tool("cabextract") || !hotfix_testutil::have_tool("b3sum") {
+        return;
+    }
+    let data = DataSet::parse(DEFAULT_DATA).unwrap();
+    let update = data.find(&"KB893086".parse().unwrap()).unwrap();
+    let pkg = synth(update, &SynthOptions::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(&pkg.file_name), &pkg.bytes).unwrap();
+    run("cabextract", &["-q", "-d", "x", &pkg.file_name], dir.path());
+    let ver = std::fs::read_to_string(dir.path().join("x/update/update.ver")).unwrap();
+    assert!(ver.contains("Format=hotfix-2\r\n"), "{ver}");
+    let listed: Vec<(String, String)> = ver
+        .lines()
+        .skip_while(|l| *l != "[SourceFileInfo]")
+        .filter(|l| !l.starts_with(';') && !l.starts_with('['))
+        .map(|l| {
+            let (path, value) = l.rsplit_once('=').unwrap();
+            let digest = value.split(',').next().unwrap();
+            (path.replace('\\', "/"), digest.to_owned())
+        })
+        .collect();
+    assert_eq!(listed.len(), update.files.len() + 1, "{ver}");
+    let paths: Vec<&str> = listed.iter().map(|(p, _)| p.as_str()).collect();
+    let mut args = vec!["--no-names"];
+    args.extend(&paths);
+    let sums = run("b3sum", &args, &dir.path().join("x"));
+    let theirs: Vec<&str> = sums.lines().collect();
+    let ours: Vec<&str> = listed.iter().map(|(_, d)| d.as_str()).collect();
+    assert_eq!(theirs, ours);
 }

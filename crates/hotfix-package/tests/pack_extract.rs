@@ -8,7 +8,7 @@ use std::path::Path;
 use hotfix_dataset::{DEFAULT_DATA, DataSet};
 use hotfix_fs::{Fs, MemFs, OsFs};
 use hotfix_model::{FileVersion, Language, Product};
-use hotfix_package::{Package, PackageError, SynthOptions, extract, pack_dir, synth};
+use hotfix_package::{DigestKind, Package, PackageError, SynthOptions, extract, pack_dir, synth};
 
 #[test]
 fn packed_tree_opens_with_manifest_and_stub() {
@@ -132,4 +132,40 @@ fn pack_dir_ignores_a_stale_update_ver() {
     let pkg = Package::open(pack_dir(&fs, root, false).unwrap(), "p").unwrap();
     assert_eq!(pkg.payload().len(), 4);
     assert!(pkg.manifest_bytes().starts_with(b"; update.ver"));
+}
+
+#[test]
+fn a_package_with_sha256_digests_still_opens_and_is_still_checked() {
+    // Packages written before update.ver switched to BLAKE3 name SHA-256
+    // with Format=hotfix-1.
+    let pkg = Package::open(common::tiny_package(false), "t.cab").unwrap();
+    assert_eq!(pkg.manifest.digest, DigestKind::Blake3);
+    let mut files = common::files_of(&pkg);
+    let mut old = pkg.manifest.clone();
+    old.digest = DigestKind::Sha256;
+    for entry in &mut old.entries {
+        let data = &files.iter().find(|(p, _)| *p == entry.path).unwrap().1;
+        entry.digest = DigestKind::Sha256.digest(data);
+    }
+    let text = old.to_text();
+    assert!(text.contains("Format=hotfix-1\r\n"), "{text}");
+    files[0].1 = text.into_bytes();
+    let reopened = Package::open(common::cab_of(&files), "old.cab").unwrap();
+    assert_eq!(reopened.manifest, old);
+    for e in reopened.payload() {
+        let want = &files.iter().find(|(p, _)| *p == e.path).unwrap().1;
+        assert_eq!(&reopened.read(&e.path).unwrap(), want, "{}", e.path);
+    }
+    let readme = files.iter_mut().find(|(p, _)| p == "readme.txt").unwrap();
+    readme.1[0] ^= 1;
+    match Package::open(common::cab_of(&files), "old.cab") {
+        Err(err @ PackageError::DigestMismatch { .. }) => {
+            assert!(
+                err.to_string()
+                    .contains("readme.txt does not match its SHA-256 digest"),
+                "{err}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -1,7 +1,28 @@
 //! The DOS, COFF and optional headers and the section table: just enough to map
 //! RVAs to file offsets, find the resource directory and the end of the image.
 
+use std::ops::Range;
+
 use crate::PeError;
+
+/// A file's bytes: all of them, or only the ranges a version read needed
+/// (`sparse.rs`).
+pub(crate) trait FileBytes {
+    /// The length of the whole file.
+    fn file_len(&self) -> usize;
+    /// The bytes of `range`, or None when they are past the end of the file
+    /// or not held.
+    fn range(&self, range: Range<usize>) -> Option<&[u8]>;
+}
+
+impl FileBytes for [u8] {
+    fn file_len(&self) -> usize {
+        self.len()
+    }
+    fn range(&self, range: Range<usize>) -> Option<&[u8]> {
+        self.get(range)
+    }
+}
 
 /// Offset of `e_lfanew` in the DOS header.
 const E_LFANEW: usize = 0x3c;
@@ -133,9 +154,9 @@ impl Headers {
     }
 
     /// File offset of `rva` and how many bytes of file data back it from there
-    /// (clamped to the file).
-    fn locate(&self, bytes: &[u8], rva: u32) -> Option<(usize, usize)> {
-        let file_len = bytes.len() as u64;
+    /// (clamped to a file of `file_len` bytes).
+    fn locate(&self, file_len: usize, rva: u32) -> Option<(usize, usize)> {
+        let file_len = file_len as u64;
         for s in &self.sections {
             let span = s.virtual_size.max(s.raw_size);
             let Some(delta) = rva.checked_sub(s.virtual_address) else {
@@ -157,34 +178,47 @@ impl Headers {
         (start < end).then(|| (start as usize, (end - start) as usize))
     }
 
+    /// The file range from `rva` to the end of its section's file data.
+    pub fn range_from_rva(&self, file_len: usize, rva: u32) -> Option<Range<usize>> {
+        let (start, available) = self.locate(file_len, rva)?;
+        Some(start..start + available)
+    }
+
     /// The `len` bytes at `rva`, with their file offset.
-    pub fn slice_at_rva<'a>(
+    pub fn slice_at_rva<'a, B: FileBytes + ?Sized>(
         &self,
-        bytes: &'a [u8],
+        bytes: &'a B,
         rva: u32,
         len: usize,
         what: &'static str,
     ) -> Result<(&'a [u8], usize), PeError> {
-        let Some((start, available)) = self.locate(bytes, rva) else {
+        let Some((start, available)) = self.locate(bytes.file_len(), rva) else {
             return Err(PeError::Corrupt {
                 offset: 0,
                 problem: format!("{what} at RVA {rva:#x} is not backed by file data"),
             });
         };
+        let truncated = || PeError::Truncated {
+            offset: start as u64,
+            what,
+            len: bytes.file_len() as u64,
+        };
         if len > available {
-            return Err(truncated(bytes, start, what));
+            return Err(truncated());
         }
-        Ok((&bytes[start..start + len], start))
+        // Not held only in a sparse read, which then reads the whole file.
+        let slice = bytes.range(start..start + len).ok_or_else(truncated)?;
+        Ok((slice, start))
     }
 
     /// Everything from `rva` to the end of its section's file data.
-    pub fn tail_at_rva<'a>(
+    pub fn tail_at_rva<'a, B: FileBytes + ?Sized>(
         &self,
-        bytes: &'a [u8],
+        bytes: &'a B,
         rva: u32,
         what: &'static str,
     ) -> Result<(&'a [u8], usize), PeError> {
-        let available = self.locate(bytes, rva).map_or(0, |(_, n)| n);
+        let available = self.locate(bytes.file_len(), rva).map_or(0, |(_, n)| n);
         self.slice_at_rva(bytes, rva, available.max(1), what)
     }
 }

@@ -5,7 +5,8 @@
 //! version, exact size and deterministic, realistically compressible contents.
 //!
 //! Start reading at [`read_version`] (in `version.rs`, which walks the headers in
-//! `headers.rs` and the resource tree in `resource.rs`) and at [`build`] (in
+//! `headers.rs` and the resource tree in `resource.rs`; [`read_version_at`] in
+//! `sparse.rs` reads only those parts of a file on disk) and at [`build`] (in
 //! `writer.rs`, which uses `encode.rs` for the resource and `filler.rs` for the
 //! padding bytes).
 //!
@@ -20,6 +21,7 @@ mod encode;
 mod filler;
 mod headers;
 mod resource;
+mod sparse;
 mod version;
 mod writer;
 
@@ -27,6 +29,7 @@ pub use checksum::checksum;
 pub use filler::data_file;
 pub use headers::overlay_offset;
 pub use hotfix_model::FileVersion;
+pub use sparse::read_version_at;
 pub use version::{VersionInfo, read_version};
 pub use writer::{
     Machine, PeKind, PeSpec, build, build_at_least, build_with_overlay, min_size, name_seed,

@@ -6,7 +6,7 @@
 //! was expected there.
 
 use crate::PeError;
-use crate::headers::{Headers, u16_at, u32_at};
+use crate::headers::{FileBytes, Headers, u16_at, u32_at};
 
 /// The resource type id of version resources.
 const RT_VERSION: u32 = 16;
@@ -83,8 +83,8 @@ impl Tree<'_> {
 }
 
 /// Finds the first RT_VERSION resource (first name, first language).
-pub(crate) fn find_version<'a>(
-    bytes: &'a [u8],
+pub(crate) fn find_version<'a, B: FileBytes + ?Sized>(
+    bytes: &'a B,
     headers: &Headers,
 ) -> Result<VersionData<'a>, PeError> {
     let Some((root_rva, _)) = headers.resource else {

@@ -170,7 +170,7 @@ impl<'a> VersionData<'a> {
 }
 
 /// Decodes VS_VERSIONINFO from a located resource.
-fn parse_version_info(data: &VersionData<'_>) -> Result<VersionInfo, PeError> {
+pub(crate) fn parse_version_info(data: &VersionData<'_>) -> Result<VersionInfo, PeError> {
     let root = data.block(0, data.bytes.len())?;
     if root.key != "VS_VERSION_INFO" {
         return Err(data.corrupt(0, format!("version block key is {:?}", root.key)));

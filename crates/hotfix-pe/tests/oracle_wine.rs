@@ -5,45 +5,14 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use hotfix_pe::{FileVersion, PeError, read_version};
-
-const DIRS: &[&str] = &[
-    "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows",
-    "/usr/lib/x86_64-linux-gnu/wine/i386-windows",
-    "/usr/lib/i386-linux-gnu/wine/i386-windows",
-    // More PE32 files where Wine's i386 DLLs are not installed.
-    "/usr/i686-w64-mingw32/lib",
-    "/usr/x86_64-w64-mingw32/lib",
-];
-
-fn wine_files() -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for dir in DIRS {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let is_pe = std::fs::read(&path)
-                .map(|b| b.starts_with(b"MZ"))
-                .unwrap_or(false);
-            if is_pe {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
 
 #[test]
 fn wine_pe_files_match_pefile() {
     if !common::have_pefile() {
         return;
     }
-    let files = wine_files();
+    let files = common::real_pe_files();
     if files.is_empty() {
         hotfix_testutil::oracle_missing("wine64 (libwine PE files)");
         return;

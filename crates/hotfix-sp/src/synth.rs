@@ -9,11 +9,11 @@
 
 use std::collections::BTreeMap;
 
-use hotfix_cab::{CabInput, Compression};
+use hotfix_cab::Compression;
 use hotfix_dataset::{DataSet, base_files, release_revision, release_tag};
 use hotfix_inf::{CopyFile, DestDir, RegData, RegLine, RegRoot, UpdateInf};
 use hotfix_model::{FileVersion, KbId, Language, Product, SpLevel};
-use hotfix_package::{INF_PATH, Manifest, ManifestEntry, VER_PATH};
+use hotfix_package::INF_PATH;
 use hotfix_pe::{PeKind, PeSpec};
 
 use crate::SpError;
@@ -309,36 +309,19 @@ pub fn synth_sp(data: &DataSet, spec: &SpSpec) -> Result<SynthSp, SpError> {
     }
     let items = payload(data, spec)?;
     let inf = update_inf(spec, &kb, &items).to_text().into_bytes();
-    let mut files: Vec<(String, &[u8])> = vec![(INF_PATH.to_owned(), &inf)];
+    let paths: Vec<String> = items.iter().map(|i| payload_path(&i.dest)).collect();
+    let mut files: Vec<(&str, &[u8])> = vec![(INF_PATH, &inf)];
     files.extend(
-        items
+        paths
             .iter()
-            .map(|i| (payload_path(&i.dest), i.bytes.as_slice())),
+            .map(String::as_str)
+            .zip(items.iter().map(|i| &i.bytes[..])),
     );
-    let mut manifest = Manifest {
-        kb: kb.clone(),
-        product: spec.product,
-        language: spec.language,
-        entries: files
-            .iter()
-            .map(|(path, data)| ManifestEntry::of_file(path, data))
-            .collect(),
-    };
-    manifest.sort();
-    let ver = manifest.to_text();
-    let by_path: BTreeMap<&str, &[u8]> = files.iter().map(|(p, d)| (p.as_str(), *d)).collect();
-    let mut inputs = vec![CabInput {
-        name: VER_PATH,
-        data: ver.as_bytes(),
-    }];
-    inputs.extend(manifest.entries.iter().map(|e| CabInput {
-        name: &e.path,
-        data: by_path.get(e.path.as_str()).copied().unwrap_or_default(),
-    }));
     // Stored, not MSZIP: the payload is mostly incompressible filler and
     // deflating 270 MB would dominate the build for no gain.
-    let cab = hotfix_cab::write_cabinet(&inputs, Compression::None)
-        .map_err(|e| SpError::Synth(format!("cabinet: {e}")))?;
+    let cab =
+        hotfix_package::build_cabinet(&kb, spec.product, spec.language, &files, Compression::None)
+            .map_err(|e| SpError::Synth(format!("cabinet: {e}")))?;
     let file_name = format!(
         "{}-{kb}-SP{}-{}.exe",
         spec.product.package_prefix(),

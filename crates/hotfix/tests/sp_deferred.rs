@@ -121,14 +121,14 @@ fn a_flipped_byte_in_a_staged_file_refuses_the_install_and_changes_nothing() {
 }
 
 /// Two bytes 4 apart flipped alike keep the data block's checksum (an XOR
-/// of 32-bit words): only the file's SHA-256, checked while it is staged,
-/// tells.
+/// of 32-bit words): only the file's BLAKE3 digest, checked while it is
+/// staged, tells.
 #[test]
-fn a_change_the_block_checksum_misses_is_caught_by_the_sha256_and_changes_nothing() {
+fn a_change_the_block_checksum_misses_is_caught_by_the_digest_and_changes_nothing() {
     let setup = setup();
     let (dll, at) = setup.payload_window();
     flip(&setup.pkg, &[at + 30, at + 34]);
-    setup.assert_refused(&[&name(&dll), "SHA-256"]);
+    setup.assert_refused(&[&name(&dll), "BLAKE3 digest"]);
 }
 
 /// The image already has the file's version in system32 and dllcache, so

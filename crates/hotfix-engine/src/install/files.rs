@@ -98,10 +98,9 @@ impl Ctx<'_, '_> {
             });
         };
         let bytes = Arc::new(pkg.read(&path)?);
-        let facts = match pkg.manifest.find(&path) {
-            Some(entry) => Facts::with_digest(&bytes, hex::encode(entry.sha256)),
-            None => Facts::of(&bytes),
-        };
+        // The store keys files by SHA-256, which update.ver no longer
+        // carries (its digests are BLAKE3), so the file is hashed here.
+        let facts = Facts::of(&bytes);
         let mut best = (path, bytes.clone(), facts);
         let kb = self.kb.clone();
         match (layout.chosen, layout.qfe) {

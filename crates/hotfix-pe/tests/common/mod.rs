@@ -1,7 +1,7 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code, clippy::disallowed_methods, clippy::disallowed_types)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use hotfix_pe::{FileVersion, Machine, PeKind, PeSpec};
@@ -94,3 +94,33 @@ for path in sys.argv[1:]:
                 'checksum_ok': bool(os.environ.get('PEFILE_CHECKSUM')) and pe.verify_checksum(), 'pe32plus': pe.OPTIONAL_HEADER.Magic == 0x20b})
 print(json.dumps(out))
 "#;
+
+const REAL_PE_DIRS: &[&str] = &[
+    "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows",
+    "/usr/lib/x86_64-linux-gnu/wine/i386-windows",
+    "/usr/lib/i386-linux-gnu/wine/i386-windows",
+    // More PE32 files where Wine's i386 DLLs are not installed.
+    "/usr/i686-w64-mingw32/lib",
+    "/usr/x86_64-w64-mingw32/lib",
+];
+
+/// Every PE file Debian's Wine and mingw-w64 ship, sorted.
+pub fn real_pe_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in REAL_PE_DIRS {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let is_pe = std::fs::read(&path)
+                .map(|b| b.starts_with(b"MZ"))
+                .unwrap_or(false);
+            if is_pe {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use hotfix_engine::{Content, EngineError};
+use hotfix_fs::ReadAt;
 use hotfix_inf::{CopyFile, DirRoot, dirid_location};
 use hotfix_package::PackagedFile;
 use hotfix_pending::{PendingOp, PendingQueue};
@@ -60,7 +61,7 @@ impl Plan<'_, '_> {
     pub(super) fn decide(
         &mut self,
         new: &Planned<'_>,
-        cur: Option<&[u8]>,
+        cur: Option<&dyn ReadAt>,
         if_exists: bool,
         opts: &SpOptions,
         in_use: &BTreeSet<String>,
@@ -82,32 +83,39 @@ impl Plan<'_, '_> {
             self.report.added += 1;
             return Ok(None);
         };
-        let replace = match (new_version, hotfix_pe::read_version(cur)) {
-            (Some(n), Ok(c)) if n <= c.file_version => {
-                if n < c.file_version {
+        let replace = match new_version {
+            None => !new.file.matches(cur)?,
+            // Only the version resource is read: headers and `.rsrc`.
+            Some(n) => match hotfix_pe::read_version_at(cur).map_err(|e| EngineError::Io {
+                what: "read",
+                path: win.clone(),
+                source: e,
+            })? {
+                Ok(c) if n <= c.file_version => {
+                    if n < c.file_version {
+                        self.log.line(format!(
+                            "Kept {win}: {} on disk is newer than the service pack's {n}",
+                            c.file_version
+                        ));
+                        self.report.kept_newer += 1;
+                    }
+                    false
+                }
+                Ok(_) => true,
+                Err(problem) => {
+                    if opts.strict_versions {
+                        return Err(EngineError::UnreadableVersion {
+                            path: win,
+                            problem: problem.to_string(),
+                        });
+                    }
                     self.log.line(format!(
-                        "Kept {win}: {} on disk is newer than the service pack's {n}",
-                        c.file_version
+                        "Unable to get File Version of {win} ({problem}); it ranks below the package's {n} and will be replaced (rule R3)"
                     ));
-                    self.report.kept_newer += 1;
+                    self.report.unreadable_replaced.push(win.clone());
+                    true
                 }
-                false
-            }
-            (Some(_), Ok(_)) => true,
-            (Some(n), Err(problem)) => {
-                if opts.strict_versions {
-                    return Err(EngineError::UnreadableVersion {
-                        path: win,
-                        problem: problem.to_string(),
-                    });
-                }
-                self.log.line(format!(
-                    "Unable to get File Version of {win} ({problem}); it ranks below the package's {n} and will be replaced (rule R3)"
-                ));
-                self.report.unreadable_replaced.push(win.clone());
-                true
-            }
-            (None, _) => !new.file.matches(cur)?,
+            },
         };
         if !replace {
             return Ok(None);

@@ -157,9 +157,6 @@ fn run(
         .chain(pkg.inf.replace_if_exist.iter().map(|c| (c, true)))
         .collect();
     let mut resolver = image.resolver(fs);
-    // The image's copy of each file, read for the decision into memory
-    // reused for every line.
-    let mut cur = Vec::new();
     let mut queue = reg.queue();
     let queue_before = queue.clone();
     let mut replaced_backups = Vec::new();
@@ -177,21 +174,23 @@ fn run(
         let target = resolver.resolve(&win)?;
         let file = pkg.file(&line.source)?;
         let host = image.host(&target);
-        let exists = fs.metadata(&host).is_ok_and(|m| m.is_file());
-        if exists {
-            hotfix_fs::read_into(fs, &host, &mut cur).map_err(|e| EngineError::Io {
+        // The image's copy, read only as far as the decision needs.
+        let cur = if fs.metadata(&host).is_ok_and(|m| m.is_file()) {
+            Some(fs.open_read_at(&host).map_err(|e| EngineError::Io {
                 what: "read",
                 path: image.win_path(&target),
                 source: e,
-            })?;
-        }
+            })?)
+        } else {
+            None
+        };
         let planned = Planned {
             target: &target,
             file,
         };
         plan.decide(
             &planned,
-            exists.then_some(cur.as_slice()),
+            cur.as_deref(),
             *if_exists,
             opts,
             &in_use,
