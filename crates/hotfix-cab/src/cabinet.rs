@@ -15,6 +15,7 @@ use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
 use hotfix_fs::ReadAt;
+use hotfix_model::Quoted;
 
 use crate::folder::{Block, Folder, FolderCursor};
 use crate::name::{MAX_NAME_BYTES, fold_case};
@@ -461,7 +462,7 @@ fn parse_files(
         }
         if size > limits.max_file_size {
             return Err(CabError::LimitExceeded {
-                what: format!("declared size of {name:?}"),
+                what: format!("declared size of {}", Quoted(&name)),
                 value: size,
                 limit: limits.max_file_size,
             });

@@ -1,5 +1,7 @@
 //! The crate's error type.
 
+use hotfix_model::Quoted;
+
 use crate::{Method, NameError};
 
 /// Everything that can go wrong reading or writing a cabinet. Offsets are byte
@@ -53,7 +55,7 @@ pub enum CabError {
         offset: u64,
     },
     /// An entry name is unsafe.
-    #[error("bad entry name {name:?}: {source}")]
+    #[error("bad entry name {}: {source}", Quoted(.name))]
     BadName {
         /// The name as stored (or as given to the writer).
         name: String,
@@ -61,7 +63,7 @@ pub enum CabError {
         source: NameError,
     },
     /// Two entries would land on the same file of a case-insensitive file system.
-    #[error("duplicate entry name {0:?} (names are compared ignoring case)")]
+    #[error("duplicate entry name {} (names are compared ignoring case)", Quoted(.0))]
     Duplicate(String),
     /// A declared size or count exceeds the caller's [`crate::Limits`].
     #[error("{what} is {value}, more than the limit of {limit}")]
@@ -74,7 +76,7 @@ pub enum CabError {
         limit: u64,
     },
     /// An entry's data could not be produced.
-    #[error("entry {name:?}: {problem}")]
+    #[error("entry {}: {problem}", Quoted(.name))]
     Entry {
         /// The entry name.
         name: String,

@@ -10,6 +10,8 @@
 
 use std::collections::HashSet;
 
+use hotfix_model::Quoted;
+
 use crate::cabinet::{
     ATTR_NAME_IS_UTF8, FILE_ENTRY_LEN, FOLDER_ENTRY_LEN, HEADER_LEN, MAX_BLOCK_LEN,
 };
@@ -134,7 +136,11 @@ fn checked_names(files: &[CabInput<'_>]) -> Result<Vec<String>, CabError> {
         }
         let len = file.data.len() as u64;
         if len > MAX_FILE_LEN {
-            return Err(limit(format!("size of {name:?}"), len, MAX_FILE_LEN));
+            return Err(limit(
+                format!("size of {}", Quoted(&name)),
+                len,
+                MAX_FILE_LEN,
+            ));
         }
         names.push(name);
     }

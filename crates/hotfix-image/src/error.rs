@@ -3,6 +3,8 @@
 use std::io;
 use std::path::PathBuf;
 
+use hotfix_model::Quoted;
+
 /// Why an image operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
@@ -18,7 +20,7 @@ pub enum ImageError {
     },
     /// A Windows path that could leave the image, alias a device or stream,
     /// or is ambiguous on a case-sensitive filesystem.
-    #[error("refusing path {path:?}: {reason}")]
+    #[error("refusing path {}: {reason}", Quoted(.path))]
     HostilePath {
         /// The path as given.
         path: String,

@@ -18,7 +18,7 @@ mod version;
 pub use branch::{Branch, BranchKind, BuildTag, DualSide, PayloadFolder, TagRank};
 pub use kb::KbId;
 pub use lang::Language;
-pub use name::{DOS_DEVICE_NAMES, NameProblem, check_component, device_stem};
+pub use name::{DOS_DEVICE_NAMES, NameProblem, Quoted, check_component, device_stem};
 pub use product::{Product, SpLevel};
 pub use version::FileVersion;
 

@@ -10,6 +10,27 @@ pub const DOS_DEVICE_NAMES: &[&str] = &[
     "LPT8", "LPT9",
 ];
 
+/// A name or path in double quotes, for messages: backslashes stay single,
+/// as Windows users write paths (`"i386\system32\shell32.dll"`), while
+/// quotes and control characters are escaped as Rust's `{:?}` escapes them,
+/// so a hostile name cannot forge a line of a log or hide in one.
+#[derive(Debug, Clone, Copy)]
+pub struct Quoted<'a>(pub &'a str);
+
+impl std::fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write;
+        f.write_char('"')?;
+        for c in self.0.chars() {
+            match c {
+                '\\' | '\'' => f.write_char(c)?,
+                _ => write!(f, "{}", c.escape_debug())?,
+            }
+        }
+        f.write_char('"')
+    }
+}
+
 /// Why a component is unsafe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NameProblem {
@@ -55,6 +76,18 @@ pub fn device_stem(c: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_keeps_backslashes_single_and_escapes_the_rest() {
+        let q = |s: &str| Quoted(s).to_string();
+        assert_eq!(
+            q(r"i386\system32\shell32.dll"),
+            r#""i386\system32\shell32.dll""#
+        );
+        assert_eq!(q("it's"), r#""it's""#);
+        assert_eq!(q("a\"b\nc\u{7}"), r#""a\"b\nc\u{7}""#);
+        assert_eq!(q("日本語.txt"), "\"日本語.txt\"");
+    }
 
     #[test]
     fn components() {

@@ -3,6 +3,8 @@
 use std::io;
 use std::path::PathBuf;
 
+use hotfix_model::Quoted;
+
 /// Everything that can go wrong reading, writing or checking a package.
 /// Each variant names the package (file name) or path and, for the
 /// manifest, the line.
@@ -121,7 +123,7 @@ pub enum PackageError {
     },
     /// A file name inside a package that could escape the extraction
     /// directory or collide with another on Windows.
-    #[error("{file}: unsafe file name {path:?}: {reason}")]
+    #[error("{file}: unsafe file name {}: {reason}", Quoted(.path))]
     BadName {
         /// The package file name or source directory.
         file: String,

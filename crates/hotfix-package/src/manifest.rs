@@ -22,7 +22,7 @@
 //! Paths use `\`; the value never contains `=`, so a path is everything
 //! before the last `=` on its line.
 
-use hotfix_model::{FileVersion, KbId, Language, Product};
+use hotfix_model::{FileVersion, KbId, Language, Product, Quoted};
 
 use crate::{DigestKind, PackageError};
 
@@ -182,7 +182,8 @@ impl Manifest {
                     *slot = Some((n, value.to_owned()));
                 }
                 Some(_) => {
-                    check_manifest_path(key).map_err(|r| err(n, format!("{key:?}: {r}")))?;
+                    check_manifest_path(key)
+                        .map_err(|r| err(n, format!("{}: {r}", Quoted(key))))?;
                     if !seen.insert(path_key(key)) {
                         return Err(err(n, format!("{key} is listed twice")));
                     }

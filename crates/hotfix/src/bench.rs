@@ -99,17 +99,17 @@ fn own_peak_rss_kb() -> Option<u64> {
 }
 
 /// An SP1 image, the SP2 package for `files` files, and the payload laid
-/// out as it lands in the image (for cp and dpkg). Returns (image, package, tree).
+/// out as it lands in the image (for cp and dpkg); refused up front when
+/// the disk cannot hold them and `copies` side-by-side rounds. Returns
+/// (image, package, tree, payload bytes).
 fn prepare(
     dir: &Path,
     files: usize,
     scale: f64,
+    copies: u64,
 ) -> Result<(PathBuf, PathBuf, PathBuf, u64), CliError> {
     let fs = OsFs;
     let data = load_data(None)?;
-    let image = dir.join("image");
-    let spec = GenerateSpec::new(Product::WindowsXp, SpLevel(1), Language::ENU);
-    generate(&fs, &image, &spec, &data, &mut |_, _| {})?;
     let sp = synth_sp(
         &data,
         &SpSpec {
@@ -121,6 +121,16 @@ fn prepare(
         },
     )
     .map_err(|e| err("synth-sp", e))?;
+    // Nothing is deleted before the end: the package, the payload tree, the
+    // image and one more payload (the growth run's install into the image,
+    // or the side-by-side .deb), then per round an image with the payload
+    // installed, a copy and a dpkg root.
+    let p = sp.payload_bytes;
+    let needed = 3 * p + IMAGE_BYTES + copies * (IMAGE_BYTES + 3 * p);
+    ensure_space(dir, needed, &format!("the {files}-file run"))?;
+    let image = dir.join("image");
+    let spec = GenerateSpec::new(Product::WindowsXp, SpLevel(1), Language::ENU);
+    generate(&fs, &image, &spec, &data, &mut |_, _| {})?;
     let pkg_path = dir.join(&sp.file_name);
     write_atomic(&fs, &pkg_path, &sp.bytes).map_err(|e| err("write package", e))?;
     let pkg = Package::open(sp.bytes, &sp.file_name)?;
@@ -219,9 +229,10 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), CliError> {
 /// rotated each round so no contender always runs right after another's
 /// writeback. Nothing is deleted until all rounds are done: ext4 without a
 /// journal skips inodes freed in the last 30 s when it creates files, which
-/// would slow whoever runs after a deletion.
+/// would slow whoever runs after a deletion (so [`prepare`] checks the
+/// space for every round).
 fn side_by_side(d: &Path, files: usize, scale: f64, rounds: usize) -> Result<(), CliError> {
-    let (image, pkg, tree, bytes) = prepare(d, files, scale)?;
+    let (image, pkg, tree, bytes) = prepare(d, files, scale, rounds as u64)?;
     let deb = build_deb(d, &tree)?;
     let images: Vec<PathBuf> = (0..rounds).map(|r| d.join(format!("image{r}"))).collect();
     for img in &images {
@@ -289,6 +300,36 @@ fn side_by_side(d: &Path, files: usize, scale: f64, rounds: usize) -> Result<(),
     Ok(())
 }
 
+/// The bench's working directory, removed when the bench ends, whether it
+/// finished or failed (a failed run used to leave gigabytes behind).
+struct Workdir(PathBuf);
+
+impl Drop for Workdir {
+    fn drop(&mut self) {
+        let _ = remove_tree(&OsFs, &self.0);
+    }
+}
+
+/// A generated XP SP1 image before the install (160 MB measured), rounded
+/// up.
+const IMAGE_BYTES: u64 = 170_000_000;
+
+/// Refuses to start what needs `needed` bytes in `dir` when fewer are free,
+/// saying what to change.
+fn ensure_space(dir: &Path, needed: u64, what: &str) -> Result<(), CliError> {
+    let free = OsFs.free_space(dir).map_err(|e| err("free space", e))?;
+    if free >= needed {
+        return Ok(());
+    }
+    let gb = |b: u64| b as f64 / 1e9;
+    Err(CliError::msg(format!(
+        "bench: {what} needs about {:.1} GB in {}, {:.1} GB free; free some space, pass --dir on a larger filesystem, or use fewer --rounds or --no-growth",
+        gb(needed),
+        dir.display(),
+        gb(free)
+    )))
+}
+
 /// `hotfix bench`.
 pub fn run(a: &BenchArgs) -> CmdResult {
     let dir = a.dir.clone().unwrap_or_else(|| {
@@ -298,6 +339,8 @@ pub fn run(a: &BenchArgs) -> CmdResult {
     if fs.exists(&dir) {
         remove_tree(&fs, &dir).map_err(|e| err("clean", e))?;
     }
+    create_dir_all(&fs, &dir).map_err(|e| err("create", e))?;
+    let _workdir = Workdir(dir.clone());
     println!("side by side on the same payload:");
     let d = dir.join("side");
     create_dir_all(&fs, &d).map_err(|e| err("create", e))?;
@@ -307,7 +350,7 @@ pub fn run(a: &BenchArgs) -> CmdResult {
         for n in [500, 2000, 8000] {
             let d = dir.join(format!("{n}"));
             create_dir_all(&fs, &d).map_err(|e| err("create", e))?;
-            let (image, pkg, _, bytes) = prepare(&d, n, a.scale)?;
+            let (image, pkg, _, bytes) = prepare(&d, n, a.scale, 0)?;
             let ours = hotfix_install(&image, &pkg)?;
             println!(
                 "{n:>6} files {:>6} MB | hotfix sp install (durable) {:>7.2} s  peak RSS {}",
@@ -323,6 +366,5 @@ pub fn run(a: &BenchArgs) -> CmdResult {
             k / 1024
         );
     }
-    let _ = remove_tree(&fs, &dir);
     Ok(0)
 }
