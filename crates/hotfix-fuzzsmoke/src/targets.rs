@@ -26,7 +26,8 @@ pub enum Target {
     Inf,
     /// `UpdateInf::parse`, then `to_text` of what parsed.
     UpdateInf,
-    /// `read_version` and `overlay_offset`.
+    /// `read_version` and `overlay_offset`; `read_version_at` (sparse)
+    /// must agree with `read_version`.
     Pe,
     /// `Hive::parse` (and the dirty-tolerant variant); what parses must
     /// write with `to_bytes` and read back.
@@ -109,6 +110,13 @@ impl Target {
             Target::Pe => {
                 let _ = hotfix_pe::read_version(data);
                 let _ = hotfix_pe::overlay_offset(data);
+                // The sparse reader must answer exactly as the whole-file
+                // one; padded past the size where it starts reading in part.
+                let mut padded = data.to_vec();
+                padded.resize(padded.len().max(80 * 1024), 0);
+                let sparse = hotfix_pe::read_version_at(&padded[..]).expect("memory reads");
+                let whole = hotfix_pe::read_version(&padded);
+                assert_eq!(format!("{sparse:?}"), format!("{whole:?}"));
             }
             Target::Hive => hive(data),
             Target::Journal => journal(data),
