@@ -10,6 +10,7 @@
 
 mod chain;
 mod error;
+mod inf_registry;
 mod install;
 mod log;
 mod rank;

@@ -301,3 +301,39 @@ fn uninstall_and_restore_points_give_back_the_previous_level_exactly() {
     let session = Session::open(&fs, &root(), Wait::Block, &mut |_| {}).unwrap();
     assert_eq!(session.identity.sp, SpLevel(2));
 }
+
+/// The service pack's AddReg lines go through the installer's rules: an
+/// HKCU line is skipped and logged (it used to land in HKLM\SOFTWARE, its
+/// root ignored), an HKCR line lands in SOFTWARE\Classes.
+#[test]
+fn user_hive_lines_are_skipped_and_hkcr_lands_in_classes() {
+    use hotfix_inf::{RegData, RegLine, RegRoot};
+    let (fs, mut pkg) = setup();
+    for (root, key) in [
+        (RegRoot::Hkcu, r"Software\Hotfix Test"),
+        (RegRoot::Hkcr, r"Hotfix Test"),
+    ] {
+        pkg.inf.add_reg.push(RegLine {
+            root,
+            key: key.into(),
+            value_name: Some("Value".into()),
+            flags: 0,
+            data: RegData::Sz("x".into()),
+            line: 7,
+        });
+    }
+    install(&fs, &pkg, false).unwrap();
+    let software = root().join("WINDOWS/system32/config/SOFTWARE");
+    let hive = hotfix_hive::Hive::parse(&fs.read(&software).unwrap()).unwrap();
+    assert!(hive.key(r"Software\Hotfix Test").is_none());
+    assert!(hive.key("Hotfix Test").is_none());
+    assert_eq!(
+        hive.get(r"Classes\Hotfix Test", "Value"),
+        Some(&hotfix_hive::Value::Sz("x".into()))
+    );
+    let log = svcpack_log(&fs);
+    assert!(
+        log.contains(r"Registry line 7 (HKCU\Software\Hotfix Test) skipped"),
+        "{log}"
+    );
+}

@@ -166,7 +166,9 @@ impl Ctx<'_, '_> {
             files.extend(self.install_file(&layout, t, backup.as_ref())?);
         }
         let dual_mode = self.keep_post_sp1_side(&layout, &targets)?;
-        let registry = self.apply_inf_registry()?;
+        let registry = self
+            .reg
+            .apply_inf_lines(&pkg.inf.add_reg, &pkg.inf.del_reg, self.log)?;
         let now = hotfix_txn::clock::utc_now();
         let date = now.get(..10).unwrap_or(&now).replace('-', "/");
         let updates_key = format!("{}\\SP{}\\{}", id.product.name(), id.sp.0 + 1, self.kb);

@@ -334,11 +334,23 @@ pub fn final_state(lab: &Lab) -> BTreeMap<String, Vec<u8>> {
 impl Lab {
     /// Changes the SYSTEM hive in place (a test setting up a queue by hand).
     pub fn edit_system(&self, f: impl FnOnce(&mut Hive)) {
-        let mut h = self.system();
+        self.edit_hive("C:\\WINDOWS\\system32\\config\\system", f);
+    }
+
+    /// Changes the SOFTWARE hive in place.
+    pub fn edit_software(&self, f: impl FnOnce(&mut Hive)) {
+        self.edit_hive("C:\\WINDOWS\\system32\\config\\software", f);
+    }
+
+    fn edit_hive(&self, win: &str, f: impl FnOnce(&mut Hive)) {
+        let mut h = self.hive(win);
         f(&mut h);
-        let path = self.host("C:\\WINDOWS\\system32\\config\\system");
-        hotfix_fs::write_atomic(&self.fs, &path, &h.to_bytes().expect("hive bytes"))
-            .expect("write hive");
+        hotfix_fs::write_atomic(
+            &self.fs,
+            &self.host(win),
+            &h.to_bytes().expect("hive bytes"),
+        )
+        .expect("write hive");
     }
 
     /// Writes a file at a Windows path whose directory exists.

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use hotfix_engine::{
     EngineError, InstallerLog, Outcome, Registry, Session, View, applicability, failure_lines,
 };
-use hotfix_inf::{CopyFile, RegData};
+use hotfix_inf::CopyFile;
 use hotfix_model::SpLevel;
 use hotfix_package::Package;
 use hotfix_txn::RelPath;
@@ -232,22 +232,8 @@ fn run(
     }
     plan.restore_list = snapshot.list_len;
     plan.report.restore_point = snapshot.number;
-    for line in &pkg.inf.add_reg {
-        let Some((hive, key)) = reg.map_hklm(&line.key) else {
-            continue;
-        };
-        let name = line.value_name.clone().unwrap_or_default();
-        if line.data == RegData::None {
-            continue;
-        }
-        let value = hotfix_engine::reg_data_value(&line.data);
-        reg.hive_mut(hive)
-            .set(&key, &name, value)
-            .map_err(|e| EngineError::Hive {
-                path: line.key.clone(),
-                problem: e.to_string(),
-            })?;
-    }
+    // The hives are backed up whole, so the old values are not kept.
+    reg.apply_inf_lines(&pkg.inf.add_reg, &pkg.inf.del_reg, plan.log)?;
     if queue != queue_before {
         reg.set_queue(&queue)?;
     }

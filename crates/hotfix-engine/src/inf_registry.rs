@@ -1,0 +1,117 @@
+//! update.inf's AddReg and DelReg lines applied to the image's hives: one
+//! implementation for hotfixes and service packs.
+
+use hotfix_hive::Value;
+use hotfix_inf::{RegData, RegLine};
+
+use crate::EngineError;
+use crate::log::InstallerLog;
+use crate::record::RegChange;
+use crate::registry::{HiveName, Registry, StoredValue, hive_err, reg_data_value};
+
+/// AddReg flags (SetupAPI's `FLG_ADDREG_*`).
+const FLG_NOCLOBBER: u32 = 0x2;
+const FLG_DELVAL: u32 = 0x4;
+const FLG_APPEND: u32 = 0x8;
+const FLG_KEYONLY: u32 = 0x10;
+
+impl Registry {
+    /// Applies `add` (AddReg) then `del` (DelReg) lines, with SetupAPI's
+    /// flags (key only, no clobber, delete value, append to a multi-string).
+    /// A line for a user hive (HKCU, HKU) is skipped with a line in `log`:
+    /// an offline image has no logged-on user. Returns every value changed
+    /// with the contents it had before, for an uninstall.
+    pub fn apply_inf_lines(
+        &mut self,
+        add: &[RegLine],
+        del: &[RegLine],
+        log: &mut InstallerLog,
+    ) -> Result<Vec<RegChange>, EngineError> {
+        let mut changes = Vec::new();
+        for line in add {
+            let Some((hive, key)) = self.map_line(line, log) else {
+                continue;
+            };
+            let name = line.value_name.clone().unwrap_or_default();
+            if line.flags & FLG_KEYONLY != 0
+                || line.value_name.is_none() && line.data == RegData::None
+            {
+                self.hive_mut(hive).create_key(&key).map_err(hive_err)?;
+                continue;
+            }
+            self.remember(&mut changes, hive, &key, &name);
+            let existing = self.hive(hive).get(&key, &name).cloned();
+            let h = self.hive_mut(hive);
+            if line.flags & FLG_DELVAL != 0 {
+                h.delete_value(&key, &name).map_err(hive_err)?;
+            } else if line.flags & FLG_NOCLOBBER != 0 && existing.is_some() {
+            } else if let (true, Some(Value::MultiSz(mut old)), RegData::MultiSz(add)) =
+                (line.flags & FLG_APPEND != 0, existing, &line.data)
+            {
+                for s in add {
+                    if !old.iter().any(|o| o.eq_ignore_ascii_case(s)) {
+                        old.push(s.clone());
+                    }
+                }
+                h.set(&key, &name, Value::MultiSz(old)).map_err(hive_err)?;
+            } else {
+                h.set(&key, &name, reg_data_value(&line.data))
+                    .map_err(hive_err)?;
+            }
+        }
+        for line in del {
+            let Some((hive, key)) = self.map_line(line, log) else {
+                continue;
+            };
+            match &line.value_name {
+                Some(name) => {
+                    self.remember(&mut changes, hive, &key, name);
+                    self.hive_mut(hive)
+                        .delete_value(&key, name)
+                        .map_err(hive_err)?;
+                }
+                None => {
+                    let names: Vec<String> = self
+                        .hive(hive)
+                        .key(&key)
+                        .map(|k| k.values().map(|(n, _)| n.to_owned()).collect())
+                        .unwrap_or_default();
+                    for n in &names {
+                        self.remember(&mut changes, hive, &key, n);
+                    }
+                    self.hive_mut(hive).delete_key(&key).map_err(hive_err)?;
+                }
+            }
+        }
+        Ok(changes)
+    }
+
+    fn map_line(&self, line: &RegLine, log: &mut InstallerLog) -> Option<(HiveName, String)> {
+        let mapped = self.map_root(line.root, &line.key);
+        if mapped.is_none() {
+            log.line(format!(
+                "Registry line {} ({}\\{}) skipped: user hives are not serviced offline",
+                line.line,
+                line.root.as_str(),
+                line.key
+            ));
+        }
+        mapped
+    }
+
+    /// Records the value's contents before its first change.
+    fn remember(&self, changes: &mut Vec<RegChange>, hive: HiveName, key: &str, name: &str) {
+        let seen = changes.iter().any(|c| {
+            c.hive == hive && c.key.eq_ignore_ascii_case(key) && c.name.eq_ignore_ascii_case(name)
+        });
+        if !seen {
+            let old = self.hive(hive).get(key, name).map(StoredValue::from);
+            changes.push(RegChange {
+                hive,
+                key: key.to_owned(),
+                name: name.to_owned(),
+                old,
+            });
+        }
+    }
+}
