@@ -14,17 +14,6 @@ pub fn write_new(fs: &dyn Fs, path: &Path, data: &[u8]) -> io::Result<()> {
     w.sync().map_err(|e| with_path(e, path))
 }
 
-/// Reads the whole file at `path` into `buf`, reusing its memory (many
-/// files read one after the other cost one allocation, not one each).
-pub fn read_into(fs: &dyn Fs, path: &Path, buf: &mut Vec<u8>) -> io::Result<()> {
-    let file = fs.open_read_at(path)?;
-    let len = usize::try_from(file.len())
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "file too large"))?;
-    buf.clear();
-    buf.resize(len, 0);
-    file.read_exact_at(buf, 0)
-}
-
 /// Replaces `path` with `data` atomically and durably: write a sibling
 /// temporary file, sync it, rename it over `path`, sync the directory.
 /// Readers see the old or the new bytes, never a mix, before and after a crash.

@@ -32,7 +32,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use fault::{FaultFs, FaultKind, FaultPlan, Step, StepKind};
-pub use helpers::{copy_file, create_dir_all, read_into, remove_tree, write_atomic, write_new};
+pub use helpers::{copy_file, create_dir_all, remove_tree, write_atomic, write_new};
 pub use mem::{CrashVariant, MemFs};
 pub use os::OsFs;
 
