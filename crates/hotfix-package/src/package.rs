@@ -102,7 +102,7 @@ impl Package {
     }
 
     /// Opens a plain cabinet or a self-extractor and checks every file
-    /// against update.ver (presence, size, SHA-256, version), on all cores.
+    /// against update.ver (presence, size, digest, version), on all cores.
     /// `file_name` is used in errors and kept in [`Package::file_name`].
     pub fn open_source(source: Arc<dyn ReadAt>, file_name: &str) -> Result<Package, PackageError> {
         let pkg = Self::open_source_deferred(source, file_name)?;
@@ -234,7 +234,7 @@ impl Package {
         ))
     }
 
-    /// Checks every payload file not yet checked whole (size, SHA-256,
+    /// Checks every payload file not yet checked whole (size, digest,
     /// version), on all cores when the cabinet is stored. The first failure
     /// in cabinet order is the one reported.
     pub fn check_remaining(&self) -> Result<(), PackageError> {
