@@ -18,9 +18,11 @@ const FLG_KEYONLY: u32 = 0x10;
 impl Registry {
     /// Applies `add` (AddReg) then `del` (DelReg) lines, with SetupAPI's
     /// flags (key only, no clobber, delete value, append to a multi-string).
-    /// A line for a user hive (HKCU, HKU) is skipped with a line in `log`:
-    /// an offline image has no logged-on user. Returns every value changed
-    /// with the contents it had before, for an uninstall.
+    /// `HKCU` lines go to the Default User profile's hive and `HKU\.DEFAULT`
+    /// ones to `DEFAULT` ([`Registry::map_root`]); a line no hive of the
+    /// image can take is skipped with a line in `log` saying why. Returns
+    /// every value changed with the contents it had before, for an
+    /// uninstall.
     pub fn apply_inf_lines(
         &mut self,
         add: &[RegLine],
@@ -87,16 +89,16 @@ impl Registry {
     }
 
     fn map_line(&self, line: &RegLine, log: &mut InstallerLog) -> Option<(HiveName, String)> {
-        let mapped = self.map_root(line.root, &line.key);
-        if mapped.is_none() {
-            log.line(format!(
-                "Registry line {} ({}\\{}) skipped: user hives are not serviced offline",
-                line.line,
-                line.root.as_str(),
-                line.key
-            ));
-        }
-        mapped
+        self.map_root(line.root, &line.key)
+            .map_err(|why| {
+                log.line(format!(
+                    "Registry line {} ({}\\{}) skipped: {why}",
+                    line.line,
+                    line.root.as_str(),
+                    line.key
+                ));
+            })
+            .ok()
     }
 
     /// Records the value's contents before its first change.

@@ -1,11 +1,13 @@
-//! The two hives the installer changes, loaded from the view and written
-//! back whole (`docs/design.md` §7).
+//! The hives the installer changes, loaded from the view and written back
+//! whole (`docs/design.md` §7): SOFTWARE and SYSTEM, and where the image
+//! has them the user hives offline servicing writes (`hotfix_image::UserHives`).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use hotfix_hive::{Hive, Value};
 use hotfix_image::{Image, SESSION_MANAGER, current_control_set};
+use hotfix_inf::RegRoot;
 use hotfix_pending::{PendingQueue, VALUE, VALUE2};
 use hotfix_txn::RelPath;
 use serde::{Deserialize, Serialize};
@@ -20,17 +22,32 @@ pub enum HiveName {
     Software,
     /// `HKLM\SYSTEM`.
     System,
+    /// `HKU\.DEFAULT` (`config\DEFAULT`).
+    Default,
+    /// `HKCU` offline: the Default User profile's NTUSER.DAT.
+    DefaultUser,
 }
 
-/// SOFTWARE and SYSTEM as the command plans them.
+impl HiveName {
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// One hive as the command plans it.
+#[derive(Debug)]
+struct Loaded {
+    path: RelPath,
+    hive: Hive,
+    dirty: bool,
+}
+
+/// The image's hives as the command plans them.
 #[derive(Debug)]
 pub struct Registry {
-    software: Hive,
-    system: Hive,
-    software_path: RelPath,
-    system_path: RelPath,
+    /// Indexed by [`HiveName`]; a user hive the image lacks holds why.
+    hives: [Result<Loaded, String>; 4],
     control_set: String,
-    dirty: [bool; 2],
 }
 
 fn load(view: &View<'_>, path: &RelPath) -> Result<Hive, EngineError> {
@@ -46,44 +63,69 @@ fn load(view: &View<'_>, path: &RelPath) -> Result<Hive, EngineError> {
 }
 
 impl Registry {
-    /// Loads both hives from the view.
+    /// Loads SOFTWARE, SYSTEM and the user hives the image has from the
+    /// view. A corrupt hive is an error, a missing user hive is not.
     pub fn load(view: &View<'_>, image: &Image) -> Result<Self, EngineError> {
-        let software_path = image.software_hive();
-        let system_path = image.system_hive();
-        let software = load(view, &software_path)?;
-        let system = load(view, &system_path)?;
-        let control_set = current_control_set(&system);
+        let loaded = |path: RelPath| -> Result<Loaded, EngineError> {
+            let hive = load(view, &path)?;
+            Ok(Loaded {
+                path,
+                hive,
+                dirty: false,
+            })
+        };
+        let software = loaded(image.software_hive())?;
+        let system = loaded(image.system_hive())?;
+        let users = image.user_hives(view.fs(), &software.hive);
+        let optional = |found: Result<RelPath, String>| match found {
+            Ok(path) => loaded(path).map(Ok),
+            Err(why) => Ok(Err(why)),
+        };
+        let default = optional(users.default)?;
+        let default_user = optional(users.default_user)?;
+        let control_set = current_control_set(&system.hive);
         Ok(Self {
-            software,
-            system,
-            software_path,
-            system_path,
+            hives: [Ok(software), Ok(system), default, default_user],
             control_set,
-            dirty: [false; 2],
         })
     }
 
-    fn idx(h: HiveName) -> usize {
-        match h {
-            HiveName::Software => 0,
-            HiveName::System => 1,
+    fn slot(&self, h: HiveName) -> &Loaded {
+        match &self.hives[h.index()] {
+            Ok(l) => l,
+            // SOFTWARE and SYSTEM always load; a user hive is only named by
+            // `map_root`, which names loaded ones, or after `has`.
+            Err(why) => unreachable!("{h:?} used though not loaded: {why}"),
         }
     }
 
-    /// Read access to a hive.
+    /// Whether the image has hive `h` (SOFTWARE and SYSTEM always).
+    pub fn has(&self, h: HiveName) -> bool {
+        self.hives[h.index()].is_ok()
+    }
+
+    /// The image paths of the hives the image has.
+    pub fn files(&self) -> Vec<RelPath> {
+        self.hives
+            .iter()
+            .filter_map(|l| l.as_ref().ok().map(|l| l.path.clone()))
+            .collect()
+    }
+
+    /// Read access to a hive the image has (see [`Registry::has`]).
     pub fn hive(&self, h: HiveName) -> &Hive {
-        match h {
-            HiveName::Software => &self.software,
-            HiveName::System => &self.system,
-        }
+        &self.slot(h).hive
     }
 
-    /// Write access to a hive; marks it for writing back.
+    /// Write access to a hive the image has; marks it for writing back.
     pub fn hive_mut(&mut self, h: HiveName) -> &mut Hive {
-        self.dirty[Self::idx(h)] = true;
-        match h {
-            HiveName::Software => &mut self.software,
-            HiveName::System => &mut self.system,
+        let slot = &mut self.hives[h.index()];
+        match slot {
+            Ok(l) => {
+                l.dirty = true;
+                &mut l.hive
+            }
+            Err(why) => unreachable!("{h:?} used though not loaded: {why}"),
         }
     }
 
@@ -118,13 +160,32 @@ impl Registry {
         None
     }
 
-    /// Maps an INF registry root and key to a hive and a path in it; `None`
-    /// for user hives, which an offline image does not service.
-    pub fn map_root(&self, root: hotfix_inf::RegRoot, key: &str) -> Option<(HiveName, String)> {
+    /// Maps an INF registry root and key to a hive and a path in it, or
+    /// says why the line cannot be serviced offline: `HKCU` is the Default
+    /// User profile's hive, `HKU\.DEFAULT` is `DEFAULT`; other users' hives
+    /// are not loaded, and a user hive the image lacks cannot be written.
+    pub fn map_root(&self, root: RegRoot, key: &str) -> Result<(HiveName, String), String> {
+        let user = |h: HiveName, key: &str| match &self.hives[h.index()] {
+            Ok(_) => Ok((h, key.to_owned())),
+            Err(why) => Err(why.clone()),
+        };
         match root {
-            hotfix_inf::RegRoot::Hklm => self.map_hklm(key),
-            hotfix_inf::RegRoot::Hkcr => Some((HiveName::Software, format!("Classes\\{key}"))),
-            hotfix_inf::RegRoot::Hkcu | hotfix_inf::RegRoot::Hku => None,
+            RegRoot::Hklm => self
+                .map_hklm(key)
+                .ok_or_else(|| "only SOFTWARE and SYSTEM are serviced under HKLM".into()),
+            RegRoot::Hkcr => Ok((HiveName::Software, format!("Classes\\{key}"))),
+            RegRoot::Hkcu => user(HiveName::DefaultUser, key.trim_matches('\\')),
+            RegRoot::Hku => {
+                let key = key.trim_matches('\\');
+                let (first, rest) = key.split_once('\\').unwrap_or((key, ""));
+                if first.eq_ignore_ascii_case(".DEFAULT") {
+                    user(HiveName::Default, rest)
+                } else {
+                    Err(format!(
+                        "only HKU\\.DEFAULT is serviced offline, not the profile of {first}"
+                    ))
+                }
+            }
         }
     }
 
@@ -133,7 +194,7 @@ impl Registry {
         let sm = self.session_manager();
         let mut strings = Vec::new();
         for name in [VALUE, VALUE2] {
-            if let Some(v) = self.system.get(&sm, name)
+            if let Some(v) = self.hive(HiveName::System).get(&sm, name)
                 && let Some(list) = v.as_multi_sz()
             {
                 strings.extend(list.iter().cloned());
@@ -160,7 +221,7 @@ impl Registry {
     /// File names (lower case) Session Manager maps as KnownDLLs.
     pub fn known_dlls(&self) -> BTreeSet<String> {
         let key = format!("{}\\KnownDLLs", self.session_manager());
-        let Some(k) = self.system.key(&key) else {
+        let Some(k) = self.hive(HiveName::System).key(&key) else {
             return BTreeSet::new();
         };
         k.values()
@@ -171,20 +232,12 @@ impl Registry {
 
     /// Writes the changed hives into the view.
     pub fn store(self, view: &mut View<'_>) -> Result<(), EngineError> {
-        for (i, (hive, path)) in [
-            (&self.software, &self.software_path),
-            (&self.system, &self.system_path),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            if self.dirty[i] {
-                let bytes = hive.to_bytes().map_err(|e| EngineError::Hive {
-                    path: view.image().win_path(path),
-                    problem: e.to_string(),
-                })?;
-                view.put_bytes(path, Arc::new(bytes));
-            }
+        for l in self.hives.into_iter().flatten().filter(|l| l.dirty) {
+            let bytes = l.hive.to_bytes().map_err(|e| EngineError::Hive {
+                path: view.image().win_path(&l.path),
+                problem: e.to_string(),
+            })?;
+            view.put_bytes(&l.path, Arc::new(bytes));
         }
         Ok(())
     }

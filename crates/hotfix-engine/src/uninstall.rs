@@ -282,6 +282,15 @@ pub fn uninstall(
 
 fn undo_registry(reg: &mut Registry, rec: &InstallRecord) -> Result<(), EngineError> {
     for c in rec.registry.iter().rev() {
+        if !reg.has(c.hive) {
+            return Err(EngineError::Hive {
+                path: format!("{:?} hive", c.hive),
+                problem: format!(
+                    "the install changed {}\\{} there, and the image no longer has that hive",
+                    c.key, c.name
+                ),
+            });
+        }
         let h = reg.hive_mut(c.hive);
         match &c.old {
             Some(v) => h.set(&c.key, &c.name, v.to_value()).map_err(hive_err)?,

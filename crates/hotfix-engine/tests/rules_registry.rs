@@ -1,6 +1,7 @@
 //! update.inf's AddReg and DelReg lines: SetupAPI's flags, HKCR in
-//! SOFTWARE\Classes, user hives skipped with a log line, and an uninstall
-//! that gives every value back.
+//! SOFTWARE\Classes, HKCU in the Default User profile's NTUSER.DAT,
+//! HKU\.DEFAULT in DEFAULT, other users skipped with a log line, and an
+//! uninstall that gives every value back.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 mod rules_support;
@@ -10,6 +11,8 @@ use hotfix_inf::{RegData, RegLine, RegRoot};
 use rules_support::*;
 
 const KEY: &str = r"Test\Flags";
+const NTUSER: &str = r"C:\Documents and Settings\Default User\NTUSER.DAT";
+const DEFAULT: &str = r"C:\WINDOWS\system32\config\DEFAULT";
 
 fn line(root: RegRoot, key: &str, name: Option<&str>, flags: u32, data: RegData) -> RegLine {
     RegLine {
@@ -52,6 +55,7 @@ fn addreg_flags_act_as_setupapi_and_uninstall_gives_every_value_back() {
         h.set(KEY, "Doomed", sz("y")).unwrap();
     });
     let before = values(&lab.software());
+    let user_hives_before = [NTUSER, DEFAULT].map(|h| hive_values(&lab.hive(h)));
     let mut pkg = package(&u);
     let hklm = |name, flags, data| {
         line(
@@ -96,6 +100,20 @@ fn addreg_flags_act_as_setupapi_and_uninstall_gives_every_value_back() {
             0,
             RegData::Sz("x".into()),
         ),
+        line(
+            RegRoot::Hku,
+            r".DEFAULT\Software\Test",
+            Some("Machine"),
+            0,
+            RegData::Dword(7),
+        ),
+        line(
+            RegRoot::Hku,
+            r"S-1-5-21-1-2-3-1003\Software\Test",
+            Some("Other"),
+            0,
+            RegData::Dword(1),
+        ),
     ];
     pkg.inf.del_reg = vec![hklm(Some("Doomed"), 0, RegData::None)];
     lab.install(&[pkg]);
@@ -113,14 +131,49 @@ fn addreg_flags_act_as_setupapi_and_uninstall_gives_every_value_back() {
     );
     assert!(sw.key(r"Test\KeyOnly").is_some());
     assert_eq!(sw.get(r"Classes\.hfx", ""), Some(&sz("hotfix.file")));
-    // The HKCU line is neither in HKLM\SOFTWARE nor silently lost.
-    assert!(sw.key(r"Software\Test").is_none() && sw.key("Test").unwrap().values().count() == 0);
-    let log = lab.log("KB900060");
-    assert!(
-        log.contains(r"(HKCU\Software\Test) skipped: user hives"),
-        "{log}"
+    // HKCU: the Default User profile, never HKLM\SOFTWARE.
+    assert!(sw.key(r"Software\Test").is_none());
+    assert_eq!(
+        lab.hive(NTUSER).get(r"Software\Test", "User"),
+        Some(&sz("x"))
     );
+    assert_eq!(
+        lab.hive(DEFAULT).get(r"Software\Test", "Machine"),
+        Some(&Value::Dword(7))
+    );
+    let log = lab.log("KB900060");
+    let other =
+        r"(HKU\S-1-5-21-1-2-3-1003\Software\Test) skipped: only HKU\.DEFAULT is serviced offline";
+    assert!(log.contains(other), "{log}");
 
     lab.uninstall(&["KB900060"]).unwrap();
     assert_eq!(values(&lab.software()), before);
+    let user_hives = [NTUSER, DEFAULT].map(|h| hive_values(&lab.hive(h)));
+    assert_eq!(user_hives, user_hives_before);
+}
+
+/// An image without the Default User profile (made before hotfix wrote
+/// one, or trimmed by hand): HKCU lines are skipped and the log says why.
+#[test]
+fn without_a_default_user_hive_hkcu_lines_are_skipped_with_the_reason() {
+    let u = update(
+        "KB900061",
+        vec![row("foo.dll", Some("5.1.2600.3050"), "SP2GDR")],
+    );
+    let lab = lab(std::slice::from_ref(&u));
+    lab.fs_remove(NTUSER);
+    let mut pkg = package(&u);
+    pkg.inf.add_reg = vec![line(
+        RegRoot::Hkcu,
+        r"Software\Test",
+        Some("User"),
+        0,
+        RegData::Sz("x".into()),
+    )];
+    let report = lab.install(&[pkg]);
+    assert!(report.files_written > 0, "{report:?}");
+    let log = lab.log("KB900061");
+    let why = format!(r"(HKCU\Software\Test) skipped: {NTUSER} does not exist");
+    assert!(log.contains(&why), "{log}");
+    assert!(lab.software().key(r"Software\Test").is_none());
 }

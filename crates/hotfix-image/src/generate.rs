@@ -139,19 +139,30 @@ pub fn generate(
         }
     }
 
-    let config = tree.dir(&["WINDOWS", "system32", "config"])?;
+    let config = ["WINDOWS", "system32", "config"];
+    let default_user = ["Documents and Settings", "Default User"];
     let built = [
-        ("SOFTWARE", hives::software(spec)),
-        ("SYSTEM", hives::system(spec)),
+        (&config[..], "SOFTWARE", hives::software(spec)),
+        (&config[..], "SYSTEM", hives::system(spec)),
+        (
+            &config[..],
+            "DEFAULT",
+            hives::user(spec, "\\SystemRoot\\System32\\Config\\DEFAULT"),
+        ),
+        (
+            &default_user[..],
+            "NTUSER.DAT",
+            hives::user(spec, "ntuser.dat"),
+        ),
     ];
-    for (name, hive) in built {
+    for (dir, name, hive) in built {
         let bytes = hive
             .and_then(|h: Hive| h.to_bytes())
             .map_err(|source| ImageError::Hive {
-                file: format!("WINDOWS/system32/config/{name}"),
+                file: format!("{}/{name}", dir.join("/")),
                 source,
             })?;
-        let host = config.join(name);
+        let host = tree.dir(dir)?.join(name);
         write_atomic(fs, &host, &bytes)
             .map_err(|e| ImageError::io(format!("write {}", host.display()), e))?;
         summary.files += 1;

@@ -1,11 +1,13 @@
-//! The SOFTWARE and SYSTEM hives of a freshly generated image: the keys and
-//! values servicing reads or writes, as a stock install has them.
+//! The hives of a freshly generated image: SOFTWARE and SYSTEM, DEFAULT
+//! (`HKU\.DEFAULT`) and the Default User profile's NTUSER.DAT, with the keys
+//! and values servicing reads or writes, as a stock install has them.
 
 use hotfix_dataset::release_tag;
 use hotfix_hive::{Hive, HiveError, Value};
 
 use crate::GenerateSpec;
 use crate::identity::{NT_CURRENT_VERSION, SESSION_MANAGER};
+use crate::profiles::{DEFAULT_PROFILES_DIRECTORY, DEFAULT_USER_PROFILE, PROFILE_LIST};
 
 /// The KnownDLLs of a stock XP SP2 / Server 2003 install (value name, file).
 const KNOWN_DLLS: &[&str] = &[
@@ -41,6 +43,13 @@ pub(crate) fn software(spec: &GenerateSpec) -> Result<Hive, HiveError> {
     h.set(cv, "RegisteredOwner", sz("hotfix"))?;
     h.set(cv, "RegisteredOrganization", sz(""))?;
     h.create_key(&format!("{cv}\\HotFix"))?;
+    h.set(
+        PROFILE_LIST,
+        "ProfilesDirectory",
+        Value::ExpandSz(DEFAULT_PROFILES_DIRECTORY.into()),
+    )?;
+    h.set(PROFILE_LIST, "DefaultUserProfile", sz(DEFAULT_USER_PROFILE))?;
+    h.set(PROFILE_LIST, "AllUsersProfile", sz("All Users"))?;
     let wcv = "Microsoft\\Windows\\CurrentVersion";
     h.set(wcv, "ProgramFilesDir", sz("C:\\Program Files"))?;
     h.set(wcv, "CommonFilesDir", sz("C:\\Program Files\\Common Files"))?;
@@ -97,5 +106,19 @@ pub(crate) fn system(spec: &GenerateSpec) -> Result<Hive, HiveError> {
         "ComputerName",
         sz(name),
     )?;
+    Ok(h)
+}
+
+/// A user hive (`DEFAULT` for `HKU\.DEFAULT`, or a profile's NTUSER.DAT):
+/// the locale and the keys per-user settings of updates go under.
+pub(crate) fn user(spec: &GenerateSpec, file_name: &str) -> Result<Hive, HiveError> {
+    let mut h = Hive::new(file_name);
+    h.set_file_name(file_name);
+    h.set(
+        "Control Panel\\International",
+        "Locale",
+        sz(&format!("{:08X}", spec.language.langid())),
+    )?;
+    h.create_key("Software\\Microsoft\\Windows\\CurrentVersion\\Explorer")?;
     Ok(h)
 }

@@ -19,6 +19,7 @@ mod hives;
 mod identity;
 mod image;
 mod inuse;
+mod profiles;
 mod winpath;
 
 pub use error::ImageError;
@@ -26,3 +27,4 @@ pub use generate::{GenerateSpec, GenerateSummary, MAX_GENERATED_FILE, generate};
 pub use identity::{Identity, NT_CURRENT_VERSION, SESSION_MANAGER, current_control_set};
 pub use image::{Image, Resolver, STATE_DIR_NAME};
 pub use inuse::{IN_USE_LIST, in_use, lock_files, unlock_files};
+pub use profiles::{PROFILE_LIST, UserHives};

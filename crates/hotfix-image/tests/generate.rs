@@ -159,6 +159,28 @@ fn xp_sp2_image_reads_back_and_is_deterministic() {
             "InstallLanguage",
         );
         assert_eq!(lang.as_deref(), Some("0409"));
+        let profiles = hivex_value(&software, hotfix_image::PROFILE_LIST, "ProfilesDirectory");
+        assert_eq!(
+            profiles.as_deref(),
+            Some(r"%SystemDrive%\Documents and Settings")
+        );
+    }
+    // The user hives, where ProfileList says the Default User profile is;
+    // hivex reads them too.
+    let sw = Hive::parse(&std::fs::read(&software).unwrap()).unwrap();
+    let users = img.user_hives(&OsFs, &sw);
+    let default = users.default.unwrap();
+    let ntuser = users.default_user.unwrap();
+    assert_eq!(default.as_str(), "WINDOWS/system32/config/DEFAULT");
+    assert_eq!(
+        ntuser.as_str(),
+        "Documents and Settings/Default User/NTUSER.DAT"
+    );
+    for hive in [default, ntuser] {
+        let locale = hivex_value(&img.host(&hive), r"Control Panel\International", "Locale");
+        if locale.is_some() {
+            assert_eq!(locale.as_deref(), Some("00000409"), "{}", hive.as_str());
+        }
     }
 }
 
@@ -224,4 +246,44 @@ fn rtm_identity_and_errors_name_hive_and_value() {
     write_atomic(&fs, &sw_path, b"regf but not really").unwrap();
     let err = img.identity(&fs).unwrap_err().to_string();
     assert!(err.contains("SOFTWARE"), "{err}");
+}
+
+/// The Default User profile is where SOFTWARE's ProfileList says (a German
+/// XP keeps it in `Dokumente und Einstellungen`); a hostile ProfileList
+/// makes the hive unusable, with the reason, and never leaves the image.
+#[test]
+fn user_hives_follow_profile_list() {
+    let fs = MemFs::new();
+    let root = Path::new("/img");
+    let spec = GenerateSpec::new(Product::WindowsXp, SpLevel(2), Language::ENU);
+    generate(&fs, root, &spec, &data(), &mut |_, _| {}).unwrap();
+    let img = Image::open(&fs, root).unwrap();
+    let mut sw = Hive::parse(&fs.read(&img.host(&img.software_hive())).unwrap()).unwrap();
+    let moved = root.join("Dokumente und Einstellungen/Default User");
+    hotfix_fs::create_dir_all(&fs, &moved).unwrap();
+    write_atomic(&fs, &moved.join("ntuser.dat"), b"regf").unwrap();
+    let list = hotfix_image::PROFILE_LIST;
+    let dir = |v: &str| Value::ExpandSz(v.into());
+    sw.set(
+        list,
+        "ProfilesDirectory",
+        dir(r"%SystemDrive%\Dokumente und Einstellungen"),
+    )
+    .unwrap();
+    let found = img.user_hives(&fs, &sw).default_user.unwrap();
+    assert_eq!(
+        found.as_str(),
+        "Dokumente und Einstellungen/Default User/ntuser.dat"
+    );
+    sw.set(list, "ProfilesDirectory", dir(r"%SystemDrive%\..\..\etc"))
+        .unwrap();
+    let refused = img.user_hives(&fs, &sw).default_user.unwrap_err();
+    assert!(refused.contains(".."), "{refused}");
+    sw.set(list, "ProfilesDirectory", dir(r"C:\Nowhere"))
+        .unwrap();
+    let missing = img.user_hives(&fs, &sw).default_user.unwrap_err();
+    assert_eq!(
+        missing,
+        r"C:\Nowhere\Default User\NTUSER.DAT does not exist"
+    );
 }

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use hotfix_engine::{Content, EngineError, Session, View};
+use hotfix_engine::{Content, EngineError, Registry, Session, View};
 use hotfix_txn::RelPath;
 use serde::{Deserialize, Serialize};
 
@@ -43,29 +43,31 @@ fn list_path(dir: &RelPath, n: u32) -> RelPath {
     join(dir, &format!("{n}/point.json"))
 }
 
-/// Plans a new restore point in `view`; `files` are (file, backup) pairs.
+/// Plans a new restore point in `view` holding `hives` (the image's hive
+/// files, [`Registry::files`]); `files` are (file, backup) pairs.
 pub(crate) fn plan_point(
     view: &mut View<'_>,
     description: &str,
+    hives: &[RelPath],
     files: &[(RelPath, RelPath)],
 ) -> Result<Snapshot, EngineError> {
     let dir = restore_dir(view);
     let number = read_points(view)?.last().map_or(1, |p| p.number + 1);
     let image = view.image();
     let mut linked = Vec::new();
-    let mut hives = Vec::new();
-    for hive in [image.software_hive(), image.system_hive()] {
+    let mut snapshots = Vec::new();
+    for hive in hives {
         let snap = join(&dir, &format!("{number}/{}", hive.file_name()));
-        let len = view.fs().metadata(&image.host(&hive)).map_or(0, |m| m.len);
-        hives.push((hive.as_str().to_owned(), snap.as_str().to_owned()));
-        view.put(&snap, Content::Disk(hive));
+        let len = view.fs().metadata(&image.host(hive)).map_or(0, |m| m.len);
+        snapshots.push((hive.as_str().to_owned(), snap.as_str().to_owned()));
+        view.put(&snap, Content::Disk(hive.clone()));
         linked.push((snap, len));
     }
     let point = RestorePoint {
         number,
         created: hotfix_txn::clock::utc_now(),
         description: description.to_owned(),
-        hives,
+        hives: snapshots,
         files: files
             .iter()
             .map(|(f, b)| (f.as_str().to_owned(), b.as_str().to_owned()))
@@ -109,7 +111,8 @@ pub fn list_restore_points(session: &Session<'_>) -> Result<Vec<RestorePoint>, E
 /// Creates a restore point (one transaction); returns its number.
 pub fn create_restore_point(session: &Session<'_>, description: &str) -> Result<u32, EngineError> {
     let mut view = View::new(session.fs, &session.image);
-    let snap = plan_point(&mut view, description, &[])?;
+    let hives = Registry::load(&view, &session.image)?.files();
+    let snap = plan_point(&mut view, description, &hives, &[])?;
     view.commit(
         &format!("restore-point create {}", snap.number),
         "hotfix restore-point create",

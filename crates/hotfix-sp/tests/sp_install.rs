@@ -303,15 +303,18 @@ fn uninstall_and_restore_points_give_back_the_previous_level_exactly() {
 }
 
 /// The service pack's AddReg lines go through the installer's rules: an
-/// HKCU line is skipped and logged (it used to land in HKLM\SOFTWARE, its
-/// root ignored), an HKCR line lands in SOFTWARE\Classes.
+/// HKCU line lands in the Default User profile's NTUSER.DAT (it used to
+/// land in HKLM\SOFTWARE, its root ignored), an HKCR line in
+/// SOFTWARE\Classes, and spuninst puts NTUSER.DAT back byte for byte.
 #[test]
-fn user_hive_lines_are_skipped_and_hkcr_lands_in_classes() {
+fn hkcu_lands_in_the_default_user_hive_hkcr_in_classes_and_uninstall_restores_them() {
+    use hotfix_hive::{Hive, Value};
     use hotfix_inf::{RegData, RegLine, RegRoot};
     let (fs, mut pkg) = setup();
     for (root, key) in [
         (RegRoot::Hkcu, r"Software\Hotfix Test"),
         (RegRoot::Hkcr, r"Hotfix Test"),
+        (RegRoot::Hku, r"S-1-5-21-9\Software\Hotfix Test"),
     ] {
         pkg.inf.add_reg.push(RegLine {
             root,
@@ -322,18 +325,28 @@ fn user_hive_lines_are_skipped_and_hkcr_lands_in_classes() {
             line: 7,
         });
     }
-    install(&fs, &pkg, false).unwrap();
     let software = root().join("WINDOWS/system32/config/SOFTWARE");
-    let hive = hotfix_hive::Hive::parse(&fs.read(&software).unwrap()).unwrap();
-    assert!(hive.key(r"Software\Hotfix Test").is_none());
-    assert!(hive.key("Hotfix Test").is_none());
+    let ntuser = root().join("Documents and Settings/Default User/NTUSER.DAT");
+    let before = (fs.read(&software).unwrap(), fs.read(&ntuser).unwrap());
+    install(&fs, &pkg, false).unwrap();
+    let hive = |path: &Path| Hive::parse(&fs.read(path).unwrap()).unwrap();
+    let sw = hive(&software);
+    assert!(sw.key(r"Software\Hotfix Test").is_none());
+    assert!(sw.key("Hotfix Test").is_none());
+    let x = Some(Value::Sz("x".into()));
+    assert_eq!(sw.get(r"Classes\Hotfix Test", "Value").cloned(), x);
     assert_eq!(
-        hive.get(r"Classes\Hotfix Test", "Value"),
-        Some(&hotfix_hive::Value::Sz("x".into()))
+        hive(&ntuser).get(r"Software\Hotfix Test", "Value").cloned(),
+        x
     );
     let log = svcpack_log(&fs);
-    assert!(
-        log.contains(r"Registry line 7 (HKCU\Software\Hotfix Test) skipped"),
-        "{log}"
+    let other = r"Registry line 7 (HKU\S-1-5-21-9\Software\Hotfix Test) skipped";
+    assert!(log.contains(other), "{log}");
+    let session = Session::open(&fs, &root(), Wait::Block, &mut |_| {}).unwrap();
+    sp_uninstall(&session, &mut |_| {}).unwrap();
+    drop(session);
+    assert_eq!(
+        (fs.read(&software).unwrap(), fs.read(&ntuser).unwrap()),
+        before
     );
 }

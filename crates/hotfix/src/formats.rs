@@ -106,7 +106,8 @@ pub fn extract(package: &Path, dir: &Path) -> CmdResult {
 /// `hotfix reg ...`.
 #[derive(Debug, Subcommand)]
 pub enum RegCommand {
-    /// Print a key and its values (`HKLM\SOFTWARE\...` or `HKLM\SYSTEM\...`).
+    /// Print a key and its values (`HKLM\SOFTWARE\...`, `HKLM\SYSTEM\...`,
+    /// `HKU\.DEFAULT\...`, or `HKCU\...`: the Default User profile's hive).
     Query {
         #[command(flatten)]
         image: ImageArg,
@@ -146,6 +147,57 @@ fn value_json(v: &hotfix_hive::Value) -> serde_json::Value {
     }
 }
 
+/// The hive file of `key`, the key's root as `.reg` files spell it, and
+/// the path inside the hive. A key without a root is under HKLM.
+fn locate_key(
+    fs: &dyn Fs,
+    image: &hotfix_image::Image,
+    key: &str,
+) -> Result<(hotfix_txn::RelPath, String, String), CliError> {
+    let key = key.trim_matches('\\');
+    let (first, rest) = key.split_once('\\').unwrap_or((key, ""));
+    let (root, rest) = match first.to_ascii_uppercase().as_str() {
+        "HKLM" | "HKEY_LOCAL_MACHINE" => ("HKLM", rest),
+        "HKCU" | "HKEY_CURRENT_USER" => ("HKCU", rest),
+        "HKU" | "HKEY_USERS" => ("HKU", rest),
+        _ => ("HKLM", key),
+    };
+    let (hive_name, tail) = rest.split_once('\\').unwrap_or((rest, ""));
+    let tail = tail.to_owned();
+    let user_hives = || -> Result<hotfix_image::UserHives, CliError> {
+        let software = fs
+            .read(&image.host(&image.software_hive()))
+            .map_err(|e| CliError::msg(format!("cannot read SOFTWARE: {e}")))?;
+        let software = Hive::parse(&software)
+            .map_err(|e| CliError::msg(format!("SOFTWARE is not a usable hive: {e}")))?;
+        Ok(image.user_hives(fs, &software))
+    };
+    let unusable = |why: String| CliError::msg(format!("{key}: {why}"));
+    match (root, hive_name.to_ascii_uppercase().as_str()) {
+        ("HKLM", "SOFTWARE") => Ok((
+            image.software_hive(),
+            "HKEY_LOCAL_MACHINE\\SOFTWARE".into(),
+            tail,
+        )),
+        ("HKLM", "SYSTEM") => Ok((
+            image.system_hive(),
+            "HKEY_LOCAL_MACHINE\\SYSTEM".into(),
+            tail,
+        )),
+        ("HKU", ".DEFAULT") => {
+            let rel = user_hives()?.default.map_err(unusable)?;
+            Ok((rel, "HKEY_USERS\\.DEFAULT".into(), tail))
+        }
+        ("HKCU", _) => {
+            let rel = user_hives()?.default_user.map_err(unusable)?;
+            Ok((rel, "HKEY_CURRENT_USER".into(), rest.to_owned()))
+        }
+        (_, other) => Err(CliError::msg(format!(
+            "{key}: an image's hives are HKLM\\SOFTWARE, HKLM\\SYSTEM, HKU\\.DEFAULT and HKCU (the Default User profile), not {root}\\{other}"
+        ))),
+    }
+}
+
 /// `hotfix reg query`.
 pub fn reg(cmd: &RegCommand) -> CmdResult {
     let RegCommand::Query {
@@ -156,20 +208,7 @@ pub fn reg(cmd: &RegCommand) -> CmdResult {
     } = cmd;
     let fs = filesystem()?;
     let session = open(fs.as_ref(), image)?;
-    let trimmed = key
-        .trim_start_matches("HKEY_LOCAL_MACHINE")
-        .trim_start_matches("HKLM")
-        .trim_start_matches(['\\', ':']);
-    let (hive_name, rest) = trimmed.split_once('\\').unwrap_or((trimmed, ""));
-    let rel = match hive_name.to_ascii_uppercase().as_str() {
-        "SOFTWARE" => session.image.software_hive(),
-        "SYSTEM" => session.image.system_hive(),
-        other => {
-            return Err(CliError::msg(format!(
-                "{key}: only HKLM\\SOFTWARE and HKLM\\SYSTEM are in an image's hives (got {other:?})"
-            )));
-        }
-    };
+    let (rel, mount, rest) = locate_key(fs.as_ref(), &session.image, key)?;
     let bytes = fs
         .read(&session.image.host(&rel))
         .map_err(|e| CliError::msg(format!("cannot read {}: {e}", session.image.win_path(&rel))))?;
@@ -179,30 +218,21 @@ pub fn reg(cmd: &RegCommand) -> CmdResult {
             session.image.win_path(&rel)
         ))
     })?;
-    let mount = format!("HKEY_LOCAL_MACHINE\\{}", hive_name.to_ascii_uppercase());
-    let Some(k) = hive.key(rest) else {
+    let Some(k) = hive.key(&rest) else {
         return Err(CliError::msg(format!("{key}: no such key")));
     };
     if *json {
         let mut out = Vec::new();
-        collect(
-            k,
-            &format!(
-                "HKLM\\{}{}",
-                hive_name.to_ascii_uppercase(),
-                if rest.is_empty() {
-                    String::new()
-                } else {
-                    format!("\\{rest}")
-                }
-            ),
-            *recursive,
-            &mut out,
-        );
+        let path = if rest.is_empty() {
+            mount.clone()
+        } else {
+            format!("{mount}\\{rest}")
+        };
+        collect(k, &path, *recursive, &mut out);
         print_json(&out);
     } else {
         let text = if *recursive {
-            hive.export_reg(rest, &mount)
+            hive.export_reg(&rest, &mount)
         } else {
             let mut flat = Hive::new("query");
             for (n, v) in k.values() {

@@ -215,8 +215,7 @@ fn check_reg(
     op: CmpOp,
     expected: Option<&str>,
 ) -> bool {
-    let mapped = reg.map_root(root, key);
-    let Some((hive, path)) = mapped else {
+    let Ok((hive, path)) = reg.map_root(root, key) else {
         return false;
     };
     let hive = reg.hive(hive);

@@ -204,7 +204,8 @@ impl Lab {
         self.hive("C:\\WINDOWS\\system32\\config\\system")
     }
 
-    fn hive(&self, win: &str) -> Hive {
+    /// The hive file at a Windows path.
+    pub fn hive(&self, win: &str) -> Hive {
         Hive::parse(&self.read(win).expect("hive")).expect("parse hive")
     }
 

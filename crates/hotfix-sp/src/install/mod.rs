@@ -217,7 +217,7 @@ fn run(
         replaced_backups.len(),
         image.win_path(&backup_root)
     );
-    for hive in [image.software_hive(), image.system_hive()] {
+    for hive in reg.files() {
         let backup = join(&backup_root, &format!("registry/{}", hive.file_name()));
         plan.link(&backup, &hive);
         plan.record
@@ -225,7 +225,7 @@ fn run(
             .push((hive.as_str().to_owned(), backup.as_str().to_owned()));
     }
     let description = format!("Installed {}", pkg.inf.title.as_deref().unwrap_or(&kb));
-    let snapshot = restore::plan_point(plan.view, &description, &replaced_backups)?;
+    let snapshot = restore::plan_point(plan.view, &description, &reg.files(), &replaced_backups)?;
     for (path, len) in snapshot.linked {
         plan.restore_lens.push(len);
         plan.new_paths.push(path);
@@ -237,8 +237,9 @@ fn run(
     if queue != queue_before {
         reg.set_queue(&queue)?;
     }
+    let hives = reg.files();
     reg.store(plan.view)?;
-    for hive in [image.software_hive(), image.system_hive()] {
+    for hive in hives {
         plan.count_planned(hive)?;
     }
     let record_bytes = serde_json::to_vec_pretty(&plan.record).unwrap_or_default();
