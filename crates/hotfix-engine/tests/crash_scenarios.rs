@@ -7,6 +7,7 @@ use hotfix_engine::{EngineError, InstallOptions, Session, Wait};
 use hotfix_fs::{Fs, MemFs, write_atomic, write_new};
 use hotfix_hive::{Hive, Value};
 use hotfix_image::{Image, SESSION_MANAGER, current_control_set, lock_files};
+use hotfix_inf::{RegData, RegLine, RegRoot};
 use hotfix_package::Package;
 use hotfix_pending::{PendingOp, PendingQueue};
 use hotfix_testkit::fixture::{FROZEN_TIME, OVERLAPPING, mem_image, open_packages, root};
@@ -117,6 +118,28 @@ fn queue_with_duplicates(base: &MemFs, pkgs: &[Package]) -> MemFs {
     fs
 }
 
+/// AddReg lines for HKCU (the Default User hive), HKU\.DEFAULT and HKLM.
+fn user_hive_lines() -> Vec<RegLine> {
+    [
+        (RegRoot::Hkcu, r"Software\Crash Test"),
+        (RegRoot::Hku, r".DEFAULT\Software\Crash Test"),
+        (
+            RegRoot::Hklm,
+            r"SYSTEM\CurrentControlSet\Control\Crash Test",
+        ),
+    ]
+    .into_iter()
+    .map(|(root, key)| RegLine {
+        root,
+        key: key.into(),
+        value_name: Some("Value".into()),
+        flags: 0,
+        data: RegData::Dword(1),
+        line: 1,
+    })
+    .collect()
+}
+
 #[test]
 fn every_crash_point_of_every_scenario_recovers_to_pre_or_post() {
     hotfix_txn::clock::freeze(FROZEN_TIME);
@@ -133,6 +156,12 @@ fn every_crash_point_of_every_scenario_recovers_to_pre_or_post() {
     let four_pkgs = open_packages(&FOUR).unwrap();
     let four_locked = mem_image(&FOUR).unwrap();
     lock(&four_locked, &["user32.dll", "xpsp3res.dll"]);
+    // Registry lines for all four hives: one transaction writes SOFTWARE,
+    // SYSTEM, DEFAULT and the Default User's NTUSER.DAT.
+    let mut user_pkg = open_packages(&OVERLAPPING[..1]).unwrap().remove(0);
+    user_pkg.inf.add_reg.extend(user_hive_lines());
+    let user_pkgs = [user_pkg];
+    let user_installed = after(&base, |fs| install(fs, &user_pkgs));
     let three = after(&base, |fs| {
         pkgs.iter()
             .try_for_each(|p| install(fs, std::slice::from_ref(p)))
@@ -182,6 +211,16 @@ fn every_crash_point_of_every_scenario_recovers_to_pre_or_post() {
             "i. install 3 /nobackup",
             &base,
             Box::new(|fs| install_nobackup(fs, &pkgs)),
+        ),
+        (
+            "k. install, HKCU and HKU lines",
+            &base,
+            Box::new(|fs| install(fs, &user_pkgs)),
+        ),
+        (
+            "l. uninstall k",
+            &user_installed,
+            Box::new(|fs| uninstall(fs, &OVERLAPPING[..1])),
         ),
     ];
     let mut reports: Vec<SweepReport> = Vec::new();
