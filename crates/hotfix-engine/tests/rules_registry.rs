@@ -41,13 +41,16 @@ fn values(h: &Hive) -> Vec<Option<Value>> {
         .collect()
 }
 
+/// An update of one file and an image for it.
+fn one_file_lab(kb: &str) -> (hotfix_dataset::Update, Lab) {
+    let u = update(kb, vec![row("foo.dll", Some("5.1.2600.3050"), "SP2GDR")]);
+    let lab = lab(std::slice::from_ref(&u));
+    (u, lab)
+}
+
 #[test]
 fn addreg_flags_act_as_setupapi_and_uninstall_gives_every_value_back() {
-    let u = update(
-        "KB900060",
-        vec![row("foo.dll", Some("5.1.2600.3050"), "SP2GDR")],
-    );
-    let lab = lab(std::slice::from_ref(&u));
+    let (u, lab) = one_file_lab("KB900060");
     lab.edit_software(|h| {
         h.set(KEY, "Kept", sz("old")).unwrap();
         h.set(KEY, "Gone", sz("x")).unwrap();
@@ -156,11 +159,7 @@ fn addreg_flags_act_as_setupapi_and_uninstall_gives_every_value_back() {
 /// one, or trimmed by hand): HKCU lines are skipped and the log says why.
 #[test]
 fn without_a_default_user_hive_hkcu_lines_are_skipped_with_the_reason() {
-    let u = update(
-        "KB900061",
-        vec![row("foo.dll", Some("5.1.2600.3050"), "SP2GDR")],
-    );
-    let lab = lab(std::slice::from_ref(&u));
+    let (u, lab) = one_file_lab("KB900061");
     lab.fs_remove(NTUSER);
     let mut pkg = package(&u);
     pkg.inf.add_reg = vec![line(
