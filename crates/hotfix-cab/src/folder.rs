@@ -75,17 +75,24 @@ impl FolderCursor {
             },
         };
         if matches!(cursor.decoder, Decoder::Stored) {
-            // The first block that ends after `start`.
-            let skip = folder
-                .blocks
-                .partition_point(|b| b.start + b.uncompressed as u64 <= start);
-            cursor.next_block = skip;
-            cursor.window_start = folder
-                .blocks
-                .get(skip)
-                .map_or(folder.uncompressed_len, |b| b.start);
+            cursor.seek(folder, start);
         }
         cursor
+    }
+
+    /// Stored data carries no decoder state: moves to the block holding
+    /// folder offset `start` (the first that ends after it) without reading
+    /// the blocks in between.
+    fn seek(&mut self, folder: &Folder, start: u64) {
+        let skip = folder
+            .blocks
+            .partition_point(|b| b.start + b.uncompressed as u64 <= start);
+        self.next_block = skip;
+        self.window_start = folder
+            .blocks
+            .get(skip)
+            .map_or(folder.uncompressed_len, |b| b.start);
+        self.window.clear();
     }
 
     /// Whether bytes from folder offset `start` on are still ahead of the cursor.
@@ -109,6 +116,10 @@ impl FolderCursor {
                 let from = (start - self.window_start) as usize;
                 let to = (window_end.min(start + len) - self.window_start) as usize;
                 return Ok(from..to);
+            }
+            // A shared cursor may be many blocks behind `start`.
+            if matches!(self.decoder, Decoder::Stored) && start >= window_end {
+                self.seek(folder, start);
             }
             self.decode_next(cab, folder)?;
         }

@@ -8,12 +8,11 @@ mod common;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use common::tiny_package;
 use hotfix_dataset::{DEFAULT_DATA, DataSet};
-use hotfix_fs::ReadAt;
 use hotfix_package::{Package, PackageError, SynthOptions, synth};
+use hotfix_testutil::Counted;
 
 const NAME: &str = "WindowsXP-KB900001-x86-ENU.cab";
 /// The one file the committed fixtures damage.
@@ -91,23 +90,6 @@ fn a_version_lie_opens_deferred_and_fails_at_first_read_and_check_remaining() {
     assert_found_late("version-lie", is_version_mismatch);
 }
 
-/// Package bytes that count how many bytes are read from them.
-#[derive(Debug)]
-struct Counted {
-    bytes: Vec<u8>,
-    read: AtomicU64,
-}
-
-impl ReadAt for Counted {
-    fn len(&self) -> u64 {
-        self.bytes.len() as u64
-    }
-    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
-        self.read.fetch_add(buf.len() as u64, Ordering::Relaxed);
-        self.bytes.read_exact_at(buf, offset)
-    }
-}
-
 /// A synthesized XP update (branch folders, ASMS, root files) in several
 /// data blocks, so that checking a file again would read the package again.
 fn synthesized(opts: &SynthOptions) -> (String, Vec<u8>) {
@@ -126,15 +108,12 @@ fn after_check_remaining_every_file_reads_and_a_second_check_reads_nothing() {
     for opts in [SynthOptions::default(), stored] {
         let (name, bytes) = synthesized(&opts);
         let good = Package::open(bytes.clone(), &name).unwrap();
-        let source = Arc::new(Counted {
-            bytes,
-            read: AtomicU64::new(0),
-        });
+        let source = Arc::new(Counted::new(bytes));
         let pkg = Package::open_source_deferred(source.clone(), &name).unwrap();
         pkg.check_remaining().unwrap();
-        let checked = source.read.load(Ordering::Relaxed);
+        let checked = source.bytes_read();
         pkg.check_remaining().unwrap();
-        let again = source.read.load(Ordering::Relaxed) - checked;
+        let again = source.bytes_read() - checked;
         assert_eq!(
             again, 0,
             "{name}: the second check_remaining read the package"

@@ -6,42 +6,19 @@
 
 mod common;
 
-use std::io;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-use hotfix_fs::ReadAt;
 use hotfix_pe::{FileVersion, PeKind, PeSpec, build_at_least, read_version, read_version_at};
+use hotfix_testutil::Counted;
 use proptest::prelude::*;
-
-/// A file in memory that counts the bytes read from it.
-#[derive(Debug)]
-struct Counted<'a> {
-    bytes: &'a [u8],
-    read: AtomicU64,
-}
-
-impl ReadAt for Counted<'_> {
-    fn len(&self) -> u64 {
-        self.bytes.len() as u64
-    }
-    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
-        self.read.fetch_add(buf.len() as u64, Ordering::Relaxed);
-        self.bytes.read_exact_at(buf, offset)
-    }
-}
 
 /// Both readers' answers, as text (errors have no `PartialEq`), and the
 /// bytes the sparse one read.
 fn both(bytes: &[u8]) -> (String, String, u64) {
-    let file = Counted {
-        bytes,
-        read: AtomicU64::new(0),
-    };
+    let file = Counted::new(bytes.to_vec());
     let sparse = read_version_at(&file).expect("reading memory cannot fail");
     (
         format!("{sparse:?}"),
         format!("{:?}", read_version(bytes)),
-        file.read.load(Ordering::Relaxed),
+        file.bytes_read(),
     )
 }
 

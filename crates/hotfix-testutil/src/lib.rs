@@ -1,13 +1,16 @@
-//! Dependency-free helpers shared by every crate's tests: whether an oracle
-//! tool is available (skipping the test, or failing it under
-//! `HOTFIX_REQUIRE_ORACLES=1`), deterministic pseudo-random bytes, and byte
-//! search.
+//! Helpers shared by every crate's tests: whether an oracle tool is
+//! available (skipping the test, or failing it under
+//! `HOTFIX_REQUIRE_ORACLES=1`), deterministic pseudo-random bytes, byte
+//! search, and [`Counted`], an in-memory file that counts what is read.
 //!
 //! It exists so that the format crates' tests need not depend on
-//! hotfix-testkit, which pulls in the engine.
+//! hotfix-testkit, which pulls in the engine; it depends on hotfix-fs only.
 #![deny(missing_docs)]
 
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use hotfix_fs::ReadAt;
 
 /// Whether the oracle `name` is available: runs `probe` (stdin, stdout and
 /// stderr null) and asks for a successful exit. When it is not, see
@@ -65,4 +68,37 @@ pub fn unique_position(hay: &[u8], needle: &[u8]) -> Option<usize> {
         .filter(|(_, w)| *w == needle);
     let first = hits.next()?.0;
     hits.next().is_none().then_some(first)
+}
+
+/// An in-memory file that counts the bytes read from it, to check that a
+/// reader reads only what it needs.
+#[derive(Debug)]
+pub struct Counted {
+    bytes: Vec<u8>,
+    read: AtomicU64,
+}
+
+impl Counted {
+    /// A file holding `bytes`.
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self {
+            bytes,
+            read: AtomicU64::new(0),
+        }
+    }
+
+    /// The bytes read so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.read.load(Ordering::Relaxed)
+    }
+}
+
+impl ReadAt for Counted {
+    fn len(&self) -> u64 {
+        self.bytes.len() as u64
+    }
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+        self.read.fetch_add(buf.len() as u64, Ordering::Relaxed);
+        self.bytes.read_exact_at(buf, offset)
+    }
 }
