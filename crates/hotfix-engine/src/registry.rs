@@ -230,16 +230,18 @@ impl Registry {
             .collect()
     }
 
-    /// Writes the changed hives into the view.
-    pub fn store(self, view: &mut View<'_>) -> Result<(), EngineError> {
+    /// Writes the changed hives into the view; returns their paths.
+    pub fn store(self, view: &mut View<'_>) -> Result<Vec<RelPath>, EngineError> {
+        let mut written = Vec::new();
         for l in self.hives.into_iter().flatten().filter(|l| l.dirty) {
             let bytes = l.hive.to_bytes().map_err(|e| EngineError::Hive {
                 path: view.image().win_path(&l.path),
                 problem: e.to_string(),
             })?;
             view.put_bytes(&l.path, Arc::new(bytes));
+            written.push(l.path);
         }
-        Ok(())
+        Ok(written)
     }
 }
 

@@ -217,15 +217,16 @@ fn run(
         replaced_backups.len(),
         image.win_path(&backup_root)
     );
-    for hive in reg.files() {
+    let hives = reg.files();
+    for hive in &hives {
         let backup = join(&backup_root, &format!("registry/{}", hive.file_name()));
-        plan.link(&backup, &hive);
+        plan.link(&backup, hive);
         plan.record
             .hives
             .push((hive.as_str().to_owned(), backup.as_str().to_owned()));
     }
     let description = format!("Installed {}", pkg.inf.title.as_deref().unwrap_or(&kb));
-    let snapshot = restore::plan_point(plan.view, &description, &reg.files(), &replaced_backups)?;
+    let snapshot = restore::plan_point(plan.view, &description, &hives, &replaced_backups)?;
     for (path, len) in snapshot.linked {
         plan.restore_lens.push(len);
         plan.new_paths.push(path);
@@ -237,16 +238,14 @@ fn run(
     if queue != queue_before {
         reg.set_queue(&queue)?;
     }
-    let hives = reg.files();
-    reg.store(plan.view)?;
-    for hive in hives {
+    // Only the hives the service pack changed are written.
+    for hive in reg.store(plan.view)? {
         plan.count_planned(hive)?;
     }
     let record_bytes = serde_json::to_vec_pretty(&plan.record).unwrap_or_default();
-    plan.written.push(record_bytes.len() as u64);
-    plan.new_paths.push(record_path(&windir));
     plan.view
         .put_bytes(&record_path(&windir), Arc::new(record_bytes));
+    plan.count_planned(record_path(&windir))?;
 
     opts.check_cancel(&setup)?;
     progress(Stage::DiskSpace, 0, 1);
