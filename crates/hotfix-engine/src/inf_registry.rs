@@ -7,7 +7,7 @@ use hotfix_inf::{RegData, RegLine};
 use crate::EngineError;
 use crate::log::InstallerLog;
 use crate::record::RegChange;
-use crate::registry::{HiveName, Registry, StoredValue, hive_err, reg_data_value};
+use crate::registry::{HiveName, Registry, StoredValue, hive_err};
 
 /// AddReg flags (SetupAPI's `FLG_ADDREG_*`).
 const FLG_NOCLOBBER: u32 = 0x2;
@@ -115,5 +115,18 @@ impl Registry {
                 old,
             });
         }
+    }
+}
+
+/// The registry value an INF AddReg line writes.
+fn reg_data_value(d: &hotfix_inf::RegData) -> Value {
+    use hotfix_inf::RegData;
+    match d {
+        RegData::Sz(s) => Value::Sz(s.clone()),
+        RegData::ExpandSz(s) => Value::ExpandSz(s.clone()),
+        RegData::MultiSz(v) => Value::MultiSz(v.clone()),
+        RegData::Dword(n) => Value::Dword(*n),
+        RegData::Binary(b) => Value::Binary(b.clone()),
+        RegData::None => Value::None,
     }
 }

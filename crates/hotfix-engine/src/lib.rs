@@ -34,7 +34,7 @@ pub use record::{
     DualStash, FileAction, FileRecord, InstallRecord, StashedFile, StatePaths, load_records,
     save_record, sha256_hex,
 };
-pub use registry::{HiveName, Registry, reg_data_value};
+pub use registry::{HiveName, Registry};
 pub use restart::{RestartReport, RestartStep, restart};
 pub use session::{Session, Wait};
 pub use uninstall::{Restored, UninstallReport, uninstall};

@@ -62,49 +62,57 @@ fn load(view: &View<'_>, path: &RelPath) -> Result<Hive, EngineError> {
     })
 }
 
+fn loaded(view: &View<'_>, path: RelPath) -> Result<Loaded, EngineError> {
+    let hive = load(view, &path)?;
+    Ok(Loaded {
+        path,
+        hive,
+        dirty: false,
+    })
+}
+
 impl Registry {
-    /// Loads SOFTWARE, SYSTEM and the user hives the image has from the
-    /// view. A corrupt hive is an error, a missing user hive is not.
+    /// Loads SOFTWARE and SYSTEM from the view; a command that writes
+    /// update.inf's registry lines also calls [`Registry::load_user_hives`].
     pub fn load(view: &View<'_>, image: &Image) -> Result<Self, EngineError> {
-        let loaded = |path: RelPath| -> Result<Loaded, EngineError> {
-            let hive = load(view, &path)?;
-            Ok(Loaded {
-                path,
-                hive,
-                dirty: false,
-            })
-        };
-        let software = loaded(image.software_hive())?;
-        let system = loaded(image.system_hive())?;
-        let users = image.user_hives(view.fs(), &software.hive);
-        let optional = |found: Result<RelPath, String>| match found {
-            Ok(path) => loaded(path).map(Ok),
-            Err(why) => Ok(Err(why)),
-        };
-        let default = optional(users.default)?;
-        let default_user = optional(users.default_user)?;
+        let software = loaded(view, image.software_hive())?;
+        let system = loaded(view, image.system_hive())?;
         let control_set = current_control_set(&system.hive);
+        let not_loaded = || Err("the command does not load user hives".to_owned());
         Ok(Self {
-            hives: [Ok(software), Ok(system), default, default_user],
+            hives: [Ok(software), Ok(system), not_loaded(), not_loaded()],
             control_set,
         })
+    }
+
+    /// Loads the user hives the image has (`HKU\.DEFAULT`, and the Default
+    /// User profile's NTUSER.DAT for `HKCU`). One that is missing, outside
+    /// the image or not a usable hive stays out with the reason, which a
+    /// line for it is skipped with: a damaged user hive does not stop an
+    /// install that does not need it.
+    pub fn load_user_hives(&mut self, view: &View<'_>) {
+        let users = view
+            .image()
+            .user_hives(view.fs(), self.hive(HiveName::Software));
+        for (name, found) in [
+            (HiveName::Default, users.default),
+            (HiveName::DefaultUser, users.default_user),
+        ] {
+            self.hives[name.index()] =
+                found.and_then(|path| loaded(view, path).map_err(|e| e.to_string()));
+        }
     }
 
     fn slot(&self, h: HiveName) -> &Loaded {
         match &self.hives[h.index()] {
             Ok(l) => l,
             // SOFTWARE and SYSTEM always load; a user hive is only named by
-            // `map_root`, which names loaded ones, or after `has`.
+            // `map_root`, which names loaded ones.
             Err(why) => unreachable!("{h:?} used though not loaded: {why}"),
         }
     }
 
-    /// Whether the image has hive `h` (SOFTWARE and SYSTEM always).
-    pub fn has(&self, h: HiveName) -> bool {
-        self.hives[h.index()].is_ok()
-    }
-
-    /// The image paths of the hives the image has.
+    /// The image paths of the hives loaded.
     pub fn files(&self) -> Vec<RelPath> {
         self.hives
             .iter()
@@ -112,20 +120,25 @@ impl Registry {
             .collect()
     }
 
-    /// Read access to a hive the image has (see [`Registry::has`]).
+    /// Read access to a loaded hive (SOFTWARE and SYSTEM always are).
     pub fn hive(&self, h: HiveName) -> &Hive {
         &self.slot(h).hive
     }
 
-    /// Write access to a hive the image has; marks it for writing back.
+    /// Write access to a loaded hive; marks it for writing back.
     pub fn hive_mut(&mut self, h: HiveName) -> &mut Hive {
-        let slot = &mut self.hives[h.index()];
-        match slot {
+        self.try_hive_mut(h)
+            .unwrap_or_else(|why| unreachable!("{h:?} used though not loaded: {why}"))
+    }
+
+    /// Write access to hive `h`, or why it is not loaded.
+    pub fn try_hive_mut(&mut self, h: HiveName) -> Result<&mut Hive, String> {
+        match &mut self.hives[h.index()] {
             Ok(l) => {
                 l.dirty = true;
-                &mut l.hive
+                Ok(&mut l.hive)
             }
-            Err(why) => unreachable!("{h:?} used though not loaded: {why}"),
+            Err(why) => Err(why.clone()),
         }
     }
 
@@ -135,8 +148,8 @@ impl Registry {
     }
 
     /// Maps an `HKLM\...` key of an INF or a user to a hive and a path in it.
-    /// `CurrentControlSet` becomes the current control set. `None` for roots
-    /// we do not service (user hives).
+    /// `CurrentControlSet` becomes the current control set. `None` for HKLM
+    /// keys outside SOFTWARE and SYSTEM.
     pub fn map_hklm(&self, key: &str) -> Option<(HiveName, String)> {
         let key = key.trim_matches('\\');
         let (first, rest) = key.split_once('\\').unwrap_or((key, ""));
@@ -242,19 +255,6 @@ impl Registry {
             written.push(l.path);
         }
         Ok(written)
-    }
-}
-
-/// The registry value an INF AddReg line writes.
-pub fn reg_data_value(d: &hotfix_inf::RegData) -> Value {
-    use hotfix_inf::RegData;
-    match d {
-        RegData::Sz(s) => Value::Sz(s.clone()),
-        RegData::ExpandSz(s) => Value::ExpandSz(s.clone()),
-        RegData::MultiSz(v) => Value::MultiSz(v.clone()),
-        RegData::Dword(n) => Value::Dword(*n),
-        RegData::Binary(b) => Value::Binary(b.clone()),
-        RegData::None => Value::None,
     }
 }
 

@@ -82,6 +82,7 @@ pub fn uninstall(
     let paths = &session.paths;
     let mut view = View::new(session.fs, image);
     let mut reg = Registry::load(&view, image)?;
+    reg.load_user_hives(&view);
     let mut queue = reg.queue();
     let mut records = load_records(&view, paths)?;
     let mut baseline = load_baseline(&view, paths)?;
@@ -282,16 +283,12 @@ pub fn uninstall(
 
 fn undo_registry(reg: &mut Registry, rec: &InstallRecord) -> Result<(), EngineError> {
     for c in rec.registry.iter().rev() {
-        if !reg.has(c.hive) {
-            return Err(EngineError::Hive {
-                path: format!("{:?} hive", c.hive),
-                problem: format!(
-                    "the install changed {}\\{} there, and the image no longer has that hive",
-                    c.key, c.name
-                ),
-            });
-        }
-        let h = reg.hive_mut(c.hive);
+        let h = reg.try_hive_mut(c.hive).map_err(|why| EngineError::Hive {
+            path: format!("{}\\{}", c.key, c.name),
+            problem: format!(
+                "the install changed this value, and its hive cannot be restored: {why}"
+            ),
+        })?;
         match &c.old {
             Some(v) => h.set(&c.key, &c.name, v.to_value()).map_err(hive_err)?,
             None => {

@@ -48,6 +48,19 @@ fn one_file_lab(kb: &str) -> (hotfix_dataset::Update, Lab) {
     (u, lab)
 }
 
+/// The package of `u` with one HKCU line, `Software\Test` `User` = "x".
+fn hkcu_package(u: &hotfix_dataset::Update) -> hotfix_package::Package {
+    let mut pkg = package(u);
+    pkg.inf.add_reg = vec![line(
+        RegRoot::Hkcu,
+        r"Software\Test",
+        Some("User"),
+        0,
+        RegData::Sz("x".into()),
+    )];
+    pkg
+}
+
 #[test]
 fn addreg_flags_act_as_setupapi_and_uninstall_gives_every_value_back() {
     let (u, lab) = one_file_lab("KB900060");
@@ -161,18 +174,41 @@ fn addreg_flags_act_as_setupapi_and_uninstall_gives_every_value_back() {
 fn without_a_default_user_hive_hkcu_lines_are_skipped_with_the_reason() {
     let (u, lab) = one_file_lab("KB900061");
     lab.fs_remove(NTUSER);
-    let mut pkg = package(&u);
-    pkg.inf.add_reg = vec![line(
-        RegRoot::Hkcu,
-        r"Software\Test",
-        Some("User"),
-        0,
-        RegData::Sz("x".into()),
-    )];
+    let pkg = hkcu_package(&u);
     let report = lab.install(&[pkg]);
     assert!(report.files_written > 0, "{report:?}");
     let log = lab.log("KB900061");
     let why = format!(r"(HKCU\Software\Test) skipped: {NTUSER} does not exist");
     assert!(log.contains(&why), "{log}");
     assert!(lab.software().key(r"Software\Test").is_none());
+}
+
+/// A damaged Default User hive stops nothing that does not need it: verify
+/// and restart run, an install skips its HKCU line with the reason; an
+/// uninstall that must put a value back into it refuses, saying why.
+#[test]
+fn a_damaged_user_hive_blocks_only_what_needs_it() {
+    let (u, lab) = one_file_lab("KB900062");
+    let pkg = hkcu_package(&u);
+    lab.install(&[pkg]);
+    assert!(lab.hive(NTUSER).get(r"Software\Test", "User").is_some());
+    lab.write(NTUSER, b"damaged");
+    lab.verify();
+    lab.restart();
+    let err = lab.uninstall(&["KB900062"]).unwrap_err().to_string();
+    assert!(
+        err.contains(r"Software\Test\User") && err.contains("NTUSER.DAT"),
+        "{err}"
+    );
+
+    let (u, lab) = one_file_lab("KB900063");
+    lab.write(NTUSER, b"damaged");
+    let pkg = hkcu_package(&u);
+    let report = lab.install(&[pkg]);
+    assert!(report.files_written > 0, "{report:?}");
+    let log = lab.log("KB900063");
+    assert!(
+        log.contains(r"(HKCU\Software\Test) skipped: ") && log.contains("NTUSER.DAT"),
+        "{log}"
+    );
 }

@@ -112,7 +112,7 @@ pub(crate) fn system(spec: &GenerateSpec) -> Result<Hive, HiveError> {
 /// A user hive (`DEFAULT` for `HKU\.DEFAULT`, or a profile's NTUSER.DAT):
 /// the locale and the keys per-user settings of updates go under.
 pub(crate) fn user(spec: &GenerateSpec, file_name: &str) -> Result<Hive, HiveError> {
-    let mut h = Hive::new(file_name);
+    let mut h = Hive::new("$$$PROTO.HIV");
     h.set_file_name(file_name);
     h.set(
         "Control Panel\\International",

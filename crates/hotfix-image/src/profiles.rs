@@ -43,10 +43,7 @@ impl Image {
             software
                 .get(PROFILE_LIST, name)
                 .and_then(|v| v.as_str())
-                .map_or_else(
-                    || fallback.to_owned(),
-                    |s| s.trim_end_matches('\0').to_owned(),
-                )
+                .map_or_else(|| fallback.to_owned(), str::to_owned)
         };
         let dir = text("ProfilesDirectory", DEFAULT_PROFILES_DIRECTORY);
         let profile = text("DefaultUserProfile", DEFAULT_USER_PROFILE);

@@ -111,7 +111,9 @@ pub fn list_restore_points(session: &Session<'_>) -> Result<Vec<RestorePoint>, E
 /// Creates a restore point (one transaction); returns its number.
 pub fn create_restore_point(session: &Session<'_>, description: &str) -> Result<u32, EngineError> {
     let mut view = View::new(session.fs, &session.image);
-    let hives = Registry::load(&view, &session.image)?.files();
+    let mut reg = Registry::load(&view, &session.image)?;
+    reg.load_user_hives(&view);
+    let hives = reg.files();
     let snap = plan_point(&mut view, description, &hives, &[])?;
     view.commit(
         &format!("restore-point create {}", snap.number),

@@ -210,6 +210,7 @@ pub fn install(
     let image = &session.image;
     let mut view = View::new(fs, image);
     let mut reg = Registry::load(&view, image)?;
+    reg.load_user_hives(&view);
     let mut queue = reg.queue();
     let queue_before = queue.clone();
     let mut baseline = load_baseline(&view, &session.paths)?;

@@ -113,6 +113,7 @@ fn run(
     ));
     let mut view = View::new(fs, image);
     let mut reg = Registry::load(&view, image)?;
+    reg.load_user_hives(&view);
     let in_use = hotfix_image::in_use(fs, image)?;
     let windir = image.windir().clone();
     let backup_root = join(&windir, SP_UNINSTALL_DIR);
