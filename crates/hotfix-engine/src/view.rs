@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::sync::Arc;
 
-use hotfix_fs::{Fs, Metadata, ReadAt};
+use hotfix_fs::{FileKind, Fs, Metadata, ReadAt};
 use hotfix_image::Image;
 use hotfix_package::{PackageError, PackagedFile};
 use hotfix_txn::{Fill, RelPath, Staged, Summary, Txn, TxnError};
@@ -182,12 +182,8 @@ impl<'a> View<'a> {
         let mut out = BTreeMap::new();
         if let Ok(entries) = self.fs.read_dir(&self.image.host(dir)) {
             for e in entries {
-                if let Ok(p) = dir.join(&e.name)
-                    && self
-                        .fs
-                        .metadata(&self.image.host(&p))
-                        .is_ok_and(|m| m.is_dir())
-                {
+                // The listing's kind does not follow links, like metadata.
+                if e.kind == FileKind::Dir && dir.join(&e.name).is_ok() {
                     out.insert(e.name.to_lowercase(), e.name.clone());
                 }
             }
@@ -239,10 +235,15 @@ impl<'a> View<'a> {
         for (p, c) in self.changes.values() {
             let same = match c {
                 Some(Content::Disk(src)) => src == p,
-                Some(Content::Bytes(b)) => self.disk_holds(p, b.len() as u64, |d| {
-                    let mut held = vec![0; b.len()];
-                    d.read_exact_at(&mut held, 0).is_ok() && held == **b
-                }),
+                // A file the plan read (a hive, a record) is compared with
+                // the bytes read then, not read again.
+                Some(Content::Bytes(b)) => match self.cache.borrow().get(&key(p)) {
+                    Some(held) => self.on_disk(p) && held == b,
+                    None => self.disk_holds(p, b.len() as u64, |d| {
+                        let mut held = vec![0; b.len()];
+                        d.read_exact_at(&mut held, 0).is_ok() && held == **b
+                    }),
+                },
                 Some(Content::Packaged(f)) => {
                     self.disk_holds(p, f.len(), |d| f.matches(d).unwrap_or(false))
                 }
