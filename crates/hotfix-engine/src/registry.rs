@@ -32,6 +32,17 @@ impl HiveName {
     fn index(self) -> usize {
         self as usize
     }
+
+    /// Where the hive is mounted, as `.reg` files spell it
+    /// (`HKEY_LOCAL_MACHINE\SOFTWARE`, `HKEY_CURRENT_USER`).
+    pub fn reg_root(self) -> &'static str {
+        match self {
+            HiveName::Software => "HKEY_LOCAL_MACHINE\\SOFTWARE",
+            HiveName::System => "HKEY_LOCAL_MACHINE\\SYSTEM",
+            HiveName::Default => "HKEY_USERS\\.DEFAULT",
+            HiveName::DefaultUser => "HKEY_CURRENT_USER",
+        }
+    }
 }
 
 /// One hive as the command plans it.

@@ -4,8 +4,10 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use hotfix_dataset::{DEFAULT_DATA, DataSet};
+use hotfix_engine::{Registry, View};
 use hotfix_fs::{Fs, OsFs, create_dir_all, write_atomic};
 use hotfix_hive::Hive;
+use hotfix_inf::RegRoot;
 use hotfix_model::{KbId, Language, Product};
 use hotfix_package::{SynthOptions, synth as synth_package};
 use serde::Serialize;
@@ -147,57 +149,6 @@ fn value_json(v: &hotfix_hive::Value) -> serde_json::Value {
     }
 }
 
-/// The hive file of `key`, the key's root as `.reg` files spell it, and
-/// the path inside the hive. A key without a root is under HKLM.
-fn locate_key(
-    fs: &dyn Fs,
-    image: &hotfix_image::Image,
-    key: &str,
-) -> Result<(hotfix_txn::RelPath, String, String), CliError> {
-    let key = key.trim_matches('\\');
-    let (first, rest) = key.split_once('\\').unwrap_or((key, ""));
-    let (root, rest) = match first.to_ascii_uppercase().as_str() {
-        "HKLM" | "HKEY_LOCAL_MACHINE" => ("HKLM", rest),
-        "HKCU" | "HKEY_CURRENT_USER" => ("HKCU", rest),
-        "HKU" | "HKEY_USERS" => ("HKU", rest),
-        _ => ("HKLM", key),
-    };
-    let (hive_name, tail) = rest.split_once('\\').unwrap_or((rest, ""));
-    let tail = tail.to_owned();
-    let user_hives = || -> Result<hotfix_image::UserHives, CliError> {
-        let software = fs
-            .read(&image.host(&image.software_hive()))
-            .map_err(|e| CliError::msg(format!("cannot read SOFTWARE: {e}")))?;
-        let software = Hive::parse(&software)
-            .map_err(|e| CliError::msg(format!("SOFTWARE is not a usable hive: {e}")))?;
-        Ok(image.user_hives(fs, &software))
-    };
-    let unusable = |why: String| CliError::msg(format!("{key}: {why}"));
-    match (root, hive_name.to_ascii_uppercase().as_str()) {
-        ("HKLM", "SOFTWARE") => Ok((
-            image.software_hive(),
-            "HKEY_LOCAL_MACHINE\\SOFTWARE".into(),
-            tail,
-        )),
-        ("HKLM", "SYSTEM") => Ok((
-            image.system_hive(),
-            "HKEY_LOCAL_MACHINE\\SYSTEM".into(),
-            tail,
-        )),
-        ("HKU", ".DEFAULT") => {
-            let rel = user_hives()?.default.map_err(unusable)?;
-            Ok((rel, "HKEY_USERS\\.DEFAULT".into(), tail))
-        }
-        ("HKCU", _) => {
-            let rel = user_hives()?.default_user.map_err(unusable)?;
-            Ok((rel, "HKEY_CURRENT_USER".into(), rest.to_owned()))
-        }
-        (_, other) => Err(CliError::msg(format!(
-            "{key}: an image's hives are HKLM\\SOFTWARE, HKLM\\SYSTEM, HKU\\.DEFAULT and HKCU (the Default User profile), not {root}\\{other}"
-        ))),
-    }
-}
-
 /// `hotfix reg query`.
 pub fn reg(cmd: &RegCommand) -> CmdResult {
     let RegCommand::Query {
@@ -208,23 +159,29 @@ pub fn reg(cmd: &RegCommand) -> CmdResult {
     } = cmd;
     let fs = filesystem()?;
     let session = open(fs.as_ref(), image)?;
-    let (rel, mount, rest) = locate_key(fs.as_ref(), &session.image, key)?;
-    let bytes = fs
-        .read(&session.image.host(&rel))
-        .map_err(|e| CliError::msg(format!("cannot read {}: {e}", session.image.win_path(&rel))))?;
-    let hive = Hive::parse(&bytes).map_err(|e| {
-        CliError::msg(format!(
-            "{} is not a usable hive: {e}",
-            session.image.win_path(&rel)
-        ))
-    })?;
+    // The installer's own mapping: `CurrentControlSet`, HKCR under
+    // SOFTWARE\Classes, HKCU in the Default User profile's hive.
+    let view = View::new(fs.as_ref(), &session.image);
+    let mut registry = Registry::load(&view, &session.image)?;
+    registry.load_user_hives(&view);
+    let trimmed = key.trim_matches('\\');
+    let (first, after_root) = trimmed.split_once('\\').unwrap_or((trimmed, ""));
+    let (root, below) = match RegRoot::parse(first) {
+        Some(root) => (root, after_root),
+        None => (RegRoot::Hklm, trimmed),
+    };
+    let (name, rest) = registry
+        .map_root(root, below)
+        .map_err(|why| CliError::msg(format!("{key}: {why}")))?;
+    let hive = registry.hive(name);
+    let mount = name.reg_root();
     let Some(k) = hive.key(&rest) else {
         return Err(CliError::msg(format!("{key}: no such key")));
     };
     if *json {
         let mut out = Vec::new();
         let path = if rest.is_empty() {
-            mount.clone()
+            mount.to_owned()
         } else {
             format!("{mount}\\{rest}")
         };
@@ -232,7 +189,7 @@ pub fn reg(cmd: &RegCommand) -> CmdResult {
         print_json(&out);
     } else {
         let text = if *recursive {
-            hive.export_reg(&rest, &mount)
+            hive.export_reg(&rest, mount)
         } else {
             let mut flat = Hive::new("query");
             for (n, v) in k.values() {

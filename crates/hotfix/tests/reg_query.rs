@@ -1,6 +1,7 @@
 //! `hotfix reg query` over every hive of an image: HKLM\SOFTWARE and
-//! \SYSTEM, HKU\.DEFAULT and HKCU (the Default User profile), as `.reg`
-//! text and as JSON, and a clear refusal for another user's hive.
+//! \SYSTEM (CurrentControlSet resolved), HKCR, HKU\.DEFAULT and HKCU (the
+//! Default User profile), as `.reg` text and as JSON, and a clear refusal
+//! for another user's hive.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 use std::process::{Command, Output};
@@ -61,5 +62,25 @@ fn every_hive_of_an_image_can_be_queried() {
     let other = hotfix(&["reg", "query", "--image", image, r"HKU\S-1-5-18\Software"]);
     assert_eq!(other.status.code(), Some(67));
     let msg = text(&other);
-    assert!(msg.contains("not HKU\\S-1-5-18"), "{msg}");
+    assert!(
+        msg.contains(r"only HKU\.DEFAULT") && msg.contains("S-1-5-18"),
+        "{msg}"
+    );
+
+    // The installer's mapping: CurrentControlSet is the current control
+    // set, HKCR lives under SOFTWARE\Classes.
+    let sm = r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager";
+    let out = hotfix(&["reg", "query", "--image", image, sm]);
+    let reg = text(&out);
+    assert!(out.status.success(), "{reg}");
+    assert!(
+        reg.contains(r"[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\Session Manager]"),
+        "{reg}"
+    );
+    let classes = hotfix(&["reg", "query", "--image", image, r"HKCR\.none"]);
+    assert!(
+        text(&classes).contains(r"HKCR\.none: no such key"),
+        "{}",
+        text(&classes)
+    );
 }
