@@ -32,20 +32,24 @@ impl Cabinet {
             return Err(CabError::Unsupported(Method::Quantum));
         }
         let start = files.entry_offsets[index];
-        // Take the shared cursor when it is already on its way through this
-        // folder; another thread reading meanwhile gets a cursor of its own.
-        let shared = self
-            .cursor
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take()
-            .filter(|c| c.can_reach(entry.folder, start));
-        let cursor = shared.unwrap_or_else(|| FolderCursor::new(entry.folder, folder, start));
+        // An empty entry needs no cursor (an LZX one allocates its window).
+        // Otherwise take the shared cursor when it is already on its way
+        // through this folder; another thread reading meanwhile gets a
+        // cursor of its own.
+        let cursor = (entry.size > 0).then(|| {
+            let shared = self
+                .cursor
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .take()
+                .filter(|c| c.can_reach(entry.folder, start));
+            shared.unwrap_or_else(|| FolderCursor::new(entry.folder, folder, start))
+        });
         Ok(EntryReader {
             cabinet: self,
             entry,
             folder,
-            cursor: Some(cursor),
+            cursor,
             next: start,
             remaining: entry.size,
         })
@@ -65,7 +69,8 @@ pub struct EntryReader<'c> {
     cabinet: &'c Cabinet,
     entry: &'c CabEntry,
     folder: &'c Folder,
-    /// `None` after an error: the decoder state is unusable.
+    /// `None` for an empty entry, and after an error (the decoder state is
+    /// unusable).
     cursor: Option<FolderCursor>,
     /// Folder offset of the next byte to hand out.
     next: u64,

@@ -202,14 +202,6 @@ impl PackageError {
     /// The package problem inside `e` (see the `From` above), or `e` back
     /// when it is an error of the writer itself.
     pub fn from_io(e: io::Error) -> Result<PackageError, io::Error> {
-        if !e.get_ref().is_some_and(|inner| inner.is::<PackageError>()) {
-            return Err(e);
-        }
-        let kind = e.kind();
-        match e.into_inner().map(|inner| inner.downcast::<PackageError>()) {
-            Some(Ok(p)) => Ok(*p),
-            Some(Err(other)) => Err(io::Error::new(kind, other)),
-            None => Err(kind.into()),
-        }
+        e.downcast::<PackageError>()
     }
 }

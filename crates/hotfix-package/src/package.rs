@@ -102,7 +102,9 @@ impl Package {
     }
 
     /// Opens a plain cabinet or a self-extractor and checks every file
-    /// against update.ver (presence, size, digest, version), on all cores.
+    /// against update.ver (presence, size, digest, version), on up to four
+    /// threads when every folder is stored (a compressed folder is decoded
+    /// in order, on one).
     /// `file_name` is used in errors and kept in [`Package::file_name`].
     pub fn open_source(source: Arc<dyn ReadAt>, file_name: &str) -> Result<Package, PackageError> {
         let pkg = Self::open_source_deferred(source, file_name)?;
@@ -169,6 +171,17 @@ impl Package {
         for (mi, entry) in manifest.entries.iter().enumerate() {
             let key = path_key(&entry.path);
             let ci = *by_key.get(&key).ok_or_else(|| missing(&entry.path))?;
+            // The cabinet's listed size is in its header: checked now, not
+            // at each read.
+            let listed = cab.entries()[ci].size;
+            if listed != entry.size {
+                return Err(PackageError::SizeMismatch {
+                    file: file.clone(),
+                    path: entry.path.clone(),
+                    expected: entry.size,
+                    actual: listed,
+                });
+            }
             index.insert(key, (ci, mi));
         }
         for (ci, entry) in cab.entries().iter().enumerate() {
@@ -235,7 +248,7 @@ impl Package {
     }
 
     /// Checks every payload file not yet checked whole (size, digest,
-    /// version), on all cores when the cabinet is stored. The first failure
+    /// version), on up to four threads when every folder is stored. The first failure
     /// in cabinet order is the one reported.
     pub fn check_remaining(&self) -> Result<(), PackageError> {
         let _span = tracing::debug_span!("check package files", file = %self.file_name).entered();

@@ -80,6 +80,17 @@ fn assert_found_late(attack: &str, expected: fn(&PackageError) -> bool) {
     assert!(expected(&err), "{attack}: open_source: {err:?}");
 }
 
+/// A size the cabinet's header contradicts needs no payload read: even a
+/// deferred open refuses it.
+#[test]
+fn a_size_mismatch_is_refused_by_a_deferred_open() {
+    let err = Package::open_source_deferred(Arc::new(fixture("size-mismatch")), NAME).unwrap_err();
+    assert!(
+        matches!(&err, PackageError::SizeMismatch { file, path, .. } if file == NAME && path == "readme.txt"),
+        "{err:?}"
+    );
+}
+
 #[test]
 fn a_flipped_byte_opens_deferred_and_fails_at_first_read_and_check_remaining() {
     assert_found_late("flipped-byte", is_digest_mismatch);
