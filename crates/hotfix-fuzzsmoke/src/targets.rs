@@ -109,7 +109,7 @@ impl Target {
             Target::UpdateInf => update_inf(data),
             Target::Pe => {
                 let _ = hotfix_pe::read_version(data);
-                let _ = hotfix_pe::overlay_offset(data);
+                let _ = hotfix_pe::overlay_offset(data, data.len() as u64);
                 // The sparse reader must answer exactly as the whole-file
                 // one; padded past the size where it starts reading in part.
                 let mut padded = data.to_vec();

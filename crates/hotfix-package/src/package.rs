@@ -40,8 +40,8 @@ pub struct Package {
     manifest_bytes: Vec<u8>,
 }
 
-/// How much of a self-extractor is read to find its stub's end; real SFX
-/// stubs are far smaller.
+/// How much of a self-extractor is read for its stub's headers (and, when
+/// the stub is smaller, the whole stub: real SFX stubs are).
 const STUB_PROBE: u64 = 1 << 20;
 
 fn read_prefix(source: &dyn ReadAt, len: u64, file: &str) -> Result<Vec<u8>, PackageError> {
@@ -57,26 +57,21 @@ fn read_prefix(source: &dyn ReadAt, len: u64, file: &str) -> Result<Vec<u8>, Pac
 
 /// Where the cabinet starts in a package, and the stub's version resource.
 fn split_sfx(source: &dyn ReadAt, file: &str) -> Result<(u64, Option<VersionInfo>), PackageError> {
-    let mut head = read_prefix(source, STUB_PROBE, file)?;
-    if head.starts_with(b"MSCF") {
+    let magic = read_prefix(source, 4, file)?;
+    if magic.starts_with(b"MSCF") {
         return Ok((0, None));
     }
-    if !head.starts_with(b"MZ") {
+    if !magic.starts_with(b"MZ") {
         return Err(PackageError::NotAPackage { file: file.into() });
     }
     let bad_stub = |reason: String| PackageError::BadStub {
         file: file.into(),
         reason,
     };
-    let overlay = match hotfix_pe::overlay_offset(&head) {
-        // A stub larger than the probe: read it whole.
-        Err(_) if (head.len() as u64) < source.len() => {
-            head = read_prefix(source, source.len(), file)?;
-            hotfix_pe::overlay_offset(&head)
-        }
-        other => other,
-    }
-    .map_err(|e| bad_stub(e.to_string()))?;
+    // The headers say where the image ends; the probe holds them.
+    let mut head = read_prefix(source, STUB_PROBE, file)?;
+    let overlay =
+        hotfix_pe::overlay_offset(&head, source.len()).map_err(|e| bad_stub(e.to_string()))?;
     if overlay >= source.len() {
         return Err(PackageError::NotAPackage { file: file.into() });
     }

@@ -139,3 +139,42 @@ fn after_check_remaining_every_file_reads_and_a_second_check_reads_nothing() {
         }
     }
 }
+
+/// A self-extractor whose stub is larger than the 1 MiB probe opens, its
+/// stub's version read, without the package being read whole; a plain
+/// cabinet's open reads no probe.
+#[test]
+fn a_stub_larger_than_the_probe_opens_without_reading_the_whole_package() {
+    let mut files = common::tiny_files();
+    files.push(("big.bin".into(), hotfix_testutil::random_bytes(8 << 20, 3)));
+    let files: Vec<(&str, &[u8])> = files.iter().map(|(p, d)| (p.as_str(), &d[..])).collect();
+    let kb = "KB900001".parse().unwrap();
+    let cab = hotfix_package::build_cabinet(
+        &kb,
+        hotfix_model::Product::WindowsXp,
+        hotfix_model::Language::ENU,
+        &files,
+        hotfix_cab::Compression::None,
+    )
+    .unwrap();
+    let mut spec = hotfix_pe::PeSpec::new(
+        hotfix_pe::PeKind::Exe,
+        "bigsfx.exe",
+        hotfix_model::FileVersion::new(6, 3, 4, 0),
+        "6.3.4.0",
+    );
+    spec.total_size = Some(3 << 20);
+    let sfx = hotfix_pe::build_with_overlay(&spec, &cab).unwrap();
+    let source = Arc::new(Counted::new(sfx.clone()));
+    let pkg = Package::open_source_deferred(source.clone(), NAME).unwrap();
+    assert_eq!(
+        pkg.stub.as_ref().map(|s| s.file_version),
+        Some(hotfix_model::FileVersion::new(6, 3, 4, 0))
+    );
+    // The stub, the cabinet's tables and two small files.
+    let opened = source.bytes_read();
+    assert!(opened < 5 << 20, "opening read {opened} of {}", sfx.len());
+    let plain = Arc::new(Counted::new(cab.clone()));
+    Package::open_source_deferred(plain.clone(), NAME).unwrap();
+    assert!(plain.bytes_read() < 1 << 20, "{}", plain.bytes_read());
+}

@@ -226,17 +226,21 @@ impl Headers {
 /// Where data appended to the image starts: the furthest end of any section's
 /// file data, and at least `SizeOfHeaders`. Everything from there on (a CAB in a
 /// self-extracting package, a signature) is not part of the mapped image.
-pub fn overlay_offset(bytes: &[u8]) -> Result<u64, PeError> {
-    let headers = Headers::parse(bytes)?;
+///
+/// `head` is the start of a file of `file_len` bytes; the headers and section
+/// table are all it needs (`overlay_offset(&bytes, bytes.len() as u64)` for a
+/// whole file).
+pub fn overlay_offset(head: &[u8], file_len: u64) -> Result<u64, PeError> {
+    let headers = Headers::parse(head)?;
     let end = headers
         .sections
         .iter()
         .filter(|s| s.raw_size != 0)
         .map(Section::raw_end)
         .fold(u64::from(headers.size_of_headers), u64::max);
-    if end > bytes.len() as u64 {
+    if end > file_len {
         return Err(PeError::Corrupt {
-            offset: bytes.len() as u64,
+            offset: file_len,
             problem: format!("the image claims file data up to offset {end:#x}, past the end"),
         });
     }

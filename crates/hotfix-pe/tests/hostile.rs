@@ -24,7 +24,7 @@ fn poke(file: &mut [u8], at: usize, value: u32) {
 
 fn all_readers(bytes: &[u8]) -> Result<(), PeError> {
     let _ = checksum(bytes);
-    let _ = overlay_offset(bytes);
+    let _ = overlay_offset(bytes, bytes.len() as u64);
     read_version(bytes).map(|_| ())
 }
 
@@ -97,7 +97,7 @@ fn huge_counts_and_sizes_are_errors() {
         poke(&mut bad, at, value);
         let result = read_version(&bad);
         if what.starts_with("SizeOfHeaders") {
-            assert!(overlay_offset(&bad).is_err(), "{what}");
+            assert!(overlay_offset(&bad, bad.len() as u64).is_err(), "{what}");
         } else {
             assert!(result.is_err(), "{what}: {result:?}");
         }

@@ -54,7 +54,7 @@ fn round_trip_at_many_sizes() {
             let file = build(&sized).unwrap();
             assert_eq!(file.len() as u64, size);
             check(&sized, &file);
-            assert_eq!(overlay_offset(&file).unwrap(), size);
+            assert_eq!(overlay_offset(&file, file.len() as u64).unwrap(), size);
             assert_eq!(build(&sized).unwrap(), file, "deterministic");
         }
     }
@@ -92,13 +92,13 @@ fn overlay_follows_the_image() {
         spec.machine = machine;
         let overlay = b"MSCF\0\0\0\0 pretend cabinet".repeat(50);
         let file = build_with_overlay(&spec, &overlay).unwrap();
-        let at = overlay_offset(&file).unwrap() as usize;
+        let at = overlay_offset(&file, file.len() as u64).unwrap() as usize;
         assert_eq!(at as u64, min_size(&spec));
         assert_eq!(&file[at..], &overlay[..]);
         check(&spec, &file);
         spec.total_size = Some(5000);
         let file = build_with_overlay(&spec, &overlay).unwrap();
-        assert_eq!(overlay_offset(&file).unwrap(), 5000);
+        assert_eq!(overlay_offset(&file, file.len() as u64).unwrap(), 5000);
         assert_eq!(file.len(), 5000 + overlay.len());
         check(&spec, &file);
     }
