@@ -3,10 +3,10 @@
 //! Every byte the transaction puts on the disk is counted at the size the
 //! filesystem allocates (whole 4 KiB blocks): the payload (staged in
 //! `$hotfix$\txn\s` and renamed into place, so staging and payload are the
-//! same blocks), the new hives, the backups and the restore point (hard
-//! links, free, unless the filesystem has no links: then full copies), the
-//! journal (written twice while it is replaced), new directories, and the
-//! log appended at the end.
+//! same blocks) with the changed hives and the record, the backups and the
+//! restore point (hard links, free, unless the filesystem has no links:
+//! then full copies), the journal (written twice while it is replaced), new
+//! directories, and the log appended at the end.
 
 use std::collections::BTreeSet;
 
@@ -31,7 +31,8 @@ pub struct SpaceNeed {
     pub payload: u64,
     /// `$NtServicePackUninstall$` (0 when hard links keep the old bytes).
     pub backups: u64,
-    /// New hives, the journal (twice) and new directories.
+    /// The journal (twice), new directories and their entries (the new
+    /// hives are written like payload, and counted there).
     pub staging: u64,
     /// The restore point's snapshot and list.
     pub restore_point: u64,

@@ -1,4 +1,4 @@
-//! `hotfix sp uninstall` (spuninst): every file and both hives back to the
+//! `hotfix sp uninstall` (spuninst): every file and every hive back to the
 //! previous level from `$NtServicePackUninstall$`, in one transaction.
 
 use hotfix_engine::{Content, EngineError, InstallerLog, Session, View, load_records};

@@ -48,7 +48,10 @@ fn is_runtime(lower: &str) -> bool {
 fn is_hive(lower: &str) -> bool {
     matches!(
         lower,
-        "windows/system32/config/software" | "windows/system32/config/system"
+        "windows/system32/config/software"
+            | "windows/system32/config/system"
+            | "windows/system32/config/default"
+            | "documents and settings/default user/ntuser.dat"
     )
 }
 

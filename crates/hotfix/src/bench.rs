@@ -206,9 +206,14 @@ fn dpkg_install(root: &Path, deb: &Path) -> Result<Run, CliError> {
     )
 }
 
+/// The middle value; for an even count, the mean of the two middle ones.
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(0.0)
+    match v.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
 }
 
 /// The largest peak RSS among `runs`.
@@ -367,4 +372,16 @@ pub fn run(a: &BenchArgs) -> CmdResult {
         );
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::median;
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert_eq!(median(vec![]), 0.0);
+    }
 }

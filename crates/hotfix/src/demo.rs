@@ -153,7 +153,7 @@ pub fn run(a: &DemoArgs) -> CmdResult {
     .map_err(hotfix_engine::EngineError::from)?;
     bar.finish_and_clear();
     println!(
-        "   {} files ({} MB) at their RTM versions, real SOFTWARE and SYSTEM hives",
+        "   {} files ({} MB) at their RTM versions, real SOFTWARE, SYSTEM and user hives",
         img.files,
         img.bytes / 1_000_000
     );

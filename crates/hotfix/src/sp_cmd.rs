@@ -175,8 +175,8 @@ pub fn sp(c: &SpCommand) -> CmdResult {
             strict_versions,
             json,
         } => {
-            // First, so that a Ctrl-C while a large package is verified
-            // cancels cleanly too.
+            // First, so that a Ctrl-C while the package is opened (its
+            // cabinet tables and update.ver are read) cancels cleanly too.
             let cancel = cancel_on_ctrl_c();
             let pkg = open_package(fs.as_ref(), package, Check::Deferred)?;
             let session = open(fs.as_ref(), image)?;

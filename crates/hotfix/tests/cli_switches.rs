@@ -10,6 +10,7 @@ use hotfix_fs::OsFs;
 use hotfix_image::{GenerateSpec, Image, generate, lock_files};
 use hotfix_model::{Language, PayloadFolder, Product, SpLevel};
 use hotfix_package::{SynthOptions, synth};
+use hotfix_testkit::snapshot;
 
 fn row(name: &str, version: &str, folder: &str) -> FileRow {
     FileRow {
@@ -174,23 +175,6 @@ fn switch_spellings_exit_codes_and_json() {
     }
 }
 
-/// Every file under `dir` with its bytes, but the text logs (which a dry
-/// run writes to say what would happen).
-fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).expect("read_dir") {
-        let p = e.expect("entry").path();
-        if p.is_dir() {
-            out.extend(tree(&p));
-        } else if !p.to_string_lossy().ends_with(".log") {
-            let bytes = std::fs::read(&p).expect("read");
-            out.push((p, bytes));
-        }
-    }
-    out.sort();
-    out
-}
-
 #[test]
 fn dry_run_changes_nothing_and_extract_unpacks() {
     let f = fixture();
@@ -198,7 +182,9 @@ fn dry_run_changes_nothing_and_extract_unpacks() {
     // A first run creates the state directory; compare from there on.
     let o = hotfix(&["list", "--image", img]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let before = tree(&f.image);
+    // The image but the runtime files and the text logs (a dry run writes
+    // its log to say what would happen).
+    let before = snapshot(&OsFs, &f.image).expect("snapshot");
     let o = hotfix(&[
         "install",
         "--image",
@@ -212,7 +198,8 @@ fn dry_run_changes_nothing_and_extract_unpacks() {
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(report["dry_run"], true);
     assert_eq!(report["packages"][0]["files"][0]["action"], "replaced");
-    assert!(before == tree(&f.image), "a dry run changed the image");
+    let after = snapshot(&OsFs, &f.image).expect("snapshot");
+    assert_eq!(before.diff(&after), None, "a dry run changed the image");
 
     let out = f.dir.path().join("extracted");
     let arg = format!("/extract:{}", s(&out));

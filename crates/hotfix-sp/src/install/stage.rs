@@ -45,11 +45,13 @@ pub enum Stage {
     Inspect,
     /// Compare the exact need with the free space.
     DiskSpace,
-    /// Plan the `$NtServicePackUninstall$` copies.
+    /// Report the `$NtServicePackUninstall$` copies (planned with the rest
+    /// before the disk-space check; written by the one transaction).
     BackupFiles,
-    /// Plan the hive copies.
+    /// Report the hive copies (planned likewise).
     BackupRegistry,
-    /// Plan the restore point; after it the install cannot be cancelled.
+    /// Report the restore point (planned likewise); after it the install
+    /// cannot be cancelled.
     RestorePoint,
     /// Write everything: one transaction.
     Install,
