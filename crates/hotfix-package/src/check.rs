@@ -83,37 +83,6 @@ pub(crate) fn check_all(
     results.into_iter().collect()
 }
 
-/// Streams cabinet entry `cab_index` to `each`, checking that it holds the
-/// size `entry` lists (the cabinet's listed size was checked at opening).
-fn stream_entry<E: From<PackageError>>(
-    cab: &Cabinet,
-    cab_index: usize,
-    entry: &ManifestEntry,
-    package: &str,
-    each: &mut dyn FnMut(&[u8]) -> Result<(), E>,
-) -> Result<(), E> {
-    let size_mismatch = |actual: u64| PackageError::SizeMismatch {
-        file: package.into(),
-        path: entry.path.clone(),
-        expected: entry.size,
-        actual,
-    };
-    let cab_err = |source| PackageError::Cab {
-        file: package.into(),
-        source,
-    };
-    let mut reader = cab.entry_reader(cab_index).map_err(cab_err)?;
-    let mut len = 0u64;
-    while let Some(chunk) = reader.next_chunk().map_err(cab_err)? {
-        len += chunk.len() as u64;
-        each(chunk)?;
-    }
-    if len != entry.size {
-        return Err(size_mismatch(len).into());
-    }
-    Ok(())
-}
-
 /// One payload file of an opened package: cheap to clone, readable while
 /// any clone lives, and always checked against update.ver when read.
 #[derive(Debug, Clone)]
@@ -188,46 +157,86 @@ impl PackagedFile {
         &self,
         each: &mut dyn FnMut(&[u8]) -> Result<(), E>,
     ) -> Result<(), E> {
-        let whole = !self.checks.done(self.manifest_index);
         let mut hash = self.digest.hasher();
-        WHOLE.with_borrow_mut(|data| {
-            data.clear();
-            stream_entry(
-                &self.cab,
-                self.index,
-                &self.entry,
-                &self.package,
-                &mut |chunk| {
-                    hash.update(chunk);
-                    if whole {
-                        data.extend_from_slice(chunk);
-                        Ok(())
-                    } else {
-                        each(chunk)
-                    }
-                },
-            )?;
-            if hash.finalize() != self.entry.digest {
-                return Err(self.digest_mismatch().into());
-            }
-            if whole {
-                let actual = hotfix_pe::read_version(data).ok().map(|v| v.file_version);
-                if actual != self.entry.version {
-                    let text =
-                        |v: Option<FileVersion>| v.map_or_else(|| "none".into(), |v| v.to_string());
-                    return Err(PackageError::VersionMismatch {
-                        file: self.package.to_string(),
-                        path: self.entry.path.clone(),
-                        listed: text(self.entry.version),
-                        actual: text(actual),
-                    }
-                    .into());
-                }
+        if self.checks.done(self.manifest_index) {
+            self.stream_raw(&mut |chunk| {
+                hash.update(chunk);
+                each(chunk)
+            })?;
+            return Ok(self.check_digest(hash)?);
+        }
+        // Taken out of the thread-local, not borrowed: `each` may read
+        // another file of the package.
+        let mut data = WHOLE.take();
+        data.clear();
+        let checked = self
+            .stream_raw(&mut |chunk| {
+                hash.update(chunk);
+                data.extend_from_slice(chunk);
+                Ok::<(), PackageError>(())
+            })
+            .and_then(|()| self.check_digest(hash))
+            .and_then(|()| self.check_version(&data));
+        let result = match checked {
+            Ok(()) => {
                 self.checks.mark(self.manifest_index);
                 // Handed out in one piece, and only once it is checked.
-                each(data)?;
+                each(&data)
             }
+            Err(e) => Err(e.into()),
+        };
+        WHOLE.set(data);
+        result
+    }
+
+    /// The entry's bytes from the cabinet, checked to be as many as
+    /// update.ver lists (the cabinet's listed size was checked at opening).
+    fn stream_raw<E: From<PackageError>>(
+        &self,
+        each: &mut dyn FnMut(&[u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let cab_err = |source| PackageError::Cab {
+            file: self.package.to_string(),
+            source,
+        };
+        let mut reader = self.cab.entry_reader(self.index).map_err(cab_err)?;
+        let mut len = 0u64;
+        while let Some(chunk) = reader.next_chunk().map_err(cab_err)? {
+            len += chunk.len() as u64;
+            each(chunk)?;
+        }
+        if len != self.entry.size {
+            return Err(PackageError::SizeMismatch {
+                file: self.package.to_string(),
+                path: self.entry.path.clone(),
+                expected: self.entry.size,
+                actual: len,
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    fn check_digest(&self, hash: crate::digest::Hasher) -> Result<(), PackageError> {
+        if hash.finalize() == self.entry.digest {
             Ok(())
+        } else {
+            Err(self.digest_mismatch())
+        }
+    }
+
+    /// The version resource of the whole file against update.ver's.
+    fn check_version(&self, data: &[u8]) -> Result<(), PackageError> {
+        let actual = hotfix_pe::read_version(data).ok().map(|v| v.file_version);
+        if actual == self.entry.version {
+            return Ok(());
+        }
+        let text = |v: Option<FileVersion>| v.map_or_else(|| "none".into(), |v| v.to_string());
+        Err(PackageError::VersionMismatch {
+            file: self.package.to_string(),
+            path: self.entry.path.clone(),
+            listed: text(self.entry.version),
+            actual: text(actual),
         })
     }
 

@@ -178,3 +178,21 @@ fn a_stub_larger_than_the_probe_opens_without_reading_the_whole_package() {
     Package::open_source_deferred(plain.clone(), NAME).unwrap();
     assert!(plain.bytes_read() < 1 << 20, "{}", plain.bytes_read());
 }
+
+/// A first read (checked whole) may read another unchecked file of the
+/// package from inside its callback: the memory a whole check assembles in
+/// is not held borrowed meanwhile.
+#[test]
+fn a_file_can_be_read_from_inside_another_files_stream() {
+    let pkg = deferred(tiny_package(false));
+    let outer = pkg.file(DAMAGED).unwrap();
+    let mut inner = Vec::new();
+    outer
+        .stream(&mut |_| {
+            inner = pkg.read("SP2GDR\\shell32.dll")?;
+            Ok::<(), PackageError>(())
+        })
+        .unwrap();
+    let good = Package::open(tiny_package(false), NAME).unwrap();
+    assert!(inner == good.read("SP2GDR\\shell32.dll").unwrap());
+}

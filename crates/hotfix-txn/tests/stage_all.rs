@@ -28,11 +28,11 @@ fn content(i: usize) -> Vec<u8> {
 
 type BoxedFill = Box<dyn Fn(&mut dyn Write) -> io::Result<()> + Sync>;
 
-fn fills(fail_at: Option<usize>) -> Vec<BoxedFill> {
+fn fills(fail_at: &'static [usize]) -> Vec<BoxedFill> {
     (0..64)
         .map(|i| {
             Box::new(move |w: &mut dyn Write| {
-                if Some(i) == fail_at {
+                if fail_at.contains(&i) {
                     return Err(io::Error::other(format!("fill {i} failed")));
                 }
                 w.write_all(&content(i))
@@ -41,7 +41,7 @@ fn fills(fail_at: Option<usize>) -> Vec<BoxedFill> {
         .collect()
 }
 
-fn stage(fs: &dyn Fs, fail_at: Option<usize>) -> Result<Vec<(String, Vec<u8>)>, String> {
+fn stage(fs: &dyn Fs, fail_at: &'static [usize]) -> Result<Vec<(String, Vec<u8>)>, String> {
     let mut txn = Txn::begin(fs, &sd(), "t", "test").unwrap();
     let boxed = fills(fail_at);
     let refs: Vec<Fill<'_>> = boxed.iter().map(|f| &**f as Fill<'_>).collect();
@@ -62,20 +62,25 @@ fn staged_files_come_back_in_order_with_their_bytes() {
         "the test must cover threads"
     );
     let fs = fs();
-    let staged = stage(&fs, None).unwrap();
+    let staged = stage(&fs, &[]).unwrap();
     assert_eq!(staged.len(), 64);
     for (i, (path, bytes)) in staged.iter().enumerate() {
         assert_eq!(*bytes, content(i), "{path}");
     }
-    let mut paths: Vec<_> = staged.iter().map(|(p, _)| p.clone()).collect();
-    paths.dedup();
+    let paths: std::collections::BTreeSet<_> = staged.iter().map(|(p, _)| p.clone()).collect();
     assert_eq!(paths.len(), 64, "every file has its own staging path");
 }
 
 #[test]
 fn a_failing_fill_fails_the_whole_staging_naming_it() {
-    let err = stage(&fs(), Some(9)).unwrap_err();
+    let err = stage(&fs(), &[9]).unwrap_err();
     assert!(err.contains("fill 9 failed"), "{err}");
+    // Two failures, one late in the list (another thread's share): the
+    // first in order is the one reported, whichever thread failed first.
+    let err = stage(&fs(), &[9, 40]).unwrap_err();
+    assert!(err.contains("fill 9 failed"), "{err}");
+    let err = stage(&fs(), &[40, 63]).unwrap_err();
+    assert!(err.contains("fill 40 failed"), "{err}");
 }
 
 #[test]
@@ -84,7 +89,7 @@ fn a_step_counting_filesystem_stages_in_the_same_order_every_time() {
         let fs = FaultFs::new(fs());
         assert!(!fs.concurrent_writes());
         fs.record_trace();
-        stage(&fs, None).unwrap();
+        stage(&fs, &[]).unwrap();
         fs.trace()
     };
     assert_eq!(trace(), trace());
