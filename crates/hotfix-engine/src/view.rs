@@ -327,7 +327,13 @@ impl<'a> View<'a> {
                     let id = c.blob_id();
                     match id.and_then(|id| staged_once.get(&id)) {
                         Some(&i) if !exists => Step::LinkStaged(p, i),
-                        _ => {
+                        // Already staged for another path: copied from the
+                        // staged file, not read from the package again.
+                        Some(&i) => {
+                            plan.blobs.push(Blob::Copy(i, plan.blobs[i].len()));
+                            Step::Put(p, plan.blobs.len() - 1)
+                        }
+                        None => {
                             plan.blobs.push(match c {
                                 Content::Disk(src) => Blob::Bytes(self.read_disk(src)?),
                                 Content::Bytes(b) => Blob::Bytes(b.clone()),
@@ -346,21 +352,56 @@ impl<'a> View<'a> {
         Ok(plan)
     }
 
-    /// Stages the new bytes (all at once, see [`Txn::stage_all`]) and
+    /// Stages the new bytes (see [`Txn::stage_all`]): first every blob read
+    /// from its source, then the copies of those wanted at a second existing
+    /// path (a file and its dllcache copy), from the staged files. Then
     /// records every operation.
     fn record(&self, txn: &mut Txn<'_>, plan: Plan<'_>) -> Result<(), EngineError> {
-        let fills: Vec<_> = plan
-            .blobs
+        let (copies, sources): (Vec<usize>, Vec<usize>) =
+            (0..plan.blobs.len()).partition(|&i| matches!(plan.blobs[i], Blob::Copy(..)));
+        let mut staged: Vec<Option<Staged>> = vec![None; plan.blobs.len()];
+        let fills: Vec<_> = sources
             .iter()
-            .map(|b| {
+            .map(|&i| {
+                let b = &plan.blobs[i];
                 move |w: &mut dyn Write| match b {
                     Blob::Bytes(bytes) => w.write_all(bytes),
                     Blob::Packaged(f) => f.write_to(w),
+                    Blob::Copy(..) => unreachable!("copies are staged second"),
                 }
             })
             .collect();
         let fills: Vec<Fill<'_>> = fills.iter().map(|f| f as Fill<'_>).collect();
-        let staged = txn.stage_all(&fills).map_err(staging_error)?;
+        for (i, s) in sources
+            .iter()
+            .zip(txn.stage_all(&fills).map_err(staging_error)?)
+        {
+            staged[*i] = Some(s);
+        }
+        let fs = self.fs;
+        let copy_from: Vec<_> = copies
+            .iter()
+            .map(|&i| {
+                let Blob::Copy(source, _) = plan.blobs[i] else {
+                    unreachable!("partitioned above")
+                };
+                let host = self
+                    .image
+                    .host(&staged[source].as_ref().expect("staged first").path);
+                move |w: &mut dyn Write| copy_to(&*fs.open_read_at(&host)?, w)
+            })
+            .collect();
+        let fills: Vec<Fill<'_>> = copy_from.iter().map(|f| f as Fill<'_>).collect();
+        for (i, s) in copies
+            .iter()
+            .zip(txn.stage_all(&fills).map_err(staging_error)?)
+        {
+            staged[*i] = Some(s);
+        }
+        let staged: Vec<Staged> = staged
+            .into_iter()
+            .map(|s| s.expect("every blob staged"))
+            .collect();
         for step in plan.steps {
             match step {
                 Step::Remove(p) => txn.remove(p, None)?,
@@ -408,6 +449,8 @@ fn staging_error(e: TxnError) -> EngineError {
 enum Blob {
     Bytes(Arc<Vec<u8>>),
     Packaged(PackagedFile),
+    /// The bytes of blob `.0` (`.1` long), wanted at another existing path.
+    Copy(usize, u64),
 }
 
 impl Blob {
@@ -415,6 +458,20 @@ impl Blob {
         match self {
             Blob::Bytes(b) => b.len() as u64,
             Blob::Packaged(f) => f.len(),
+            Blob::Copy(_, len) => *len,
         }
     }
+}
+
+/// Copies a staged file to `w`, a block at a time.
+fn copy_to(from: &dyn ReadAt, w: &mut dyn Write) -> std::io::Result<()> {
+    let mut buf = vec![0; 1 << 20];
+    let mut at = 0;
+    while at < from.len() {
+        let n = (from.len() - at).min(buf.len() as u64) as usize;
+        from.read_exact_at(&mut buf[..n], at)?;
+        w.write_all(&buf[..n])?;
+        at += n as u64;
+    }
+    Ok(())
 }

@@ -120,6 +120,23 @@ impl Fs for &'static PeakFs {
     }
 }
 
+/// The XP SP2 JPN package at a test scale.
+fn synth_jpn_sp2(data: &DataSet) -> hotfix_sp::SynthSp {
+    let sp = synth_sp(
+        data,
+        &SpSpec {
+            product: Product::WindowsXp,
+            sp: 2,
+            language: Language::JPN,
+            scale: 0.05,
+            files: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(sp.file_name, "WindowsXP-KB835935-SP2-JPN.exe");
+    sp
+}
+
 /// An XP SP1 JPN image and the SP2 package, at a test scale.
 fn setup() -> (&'static PeakFs, Package) {
     let mem = MemFs::new();
@@ -131,18 +148,7 @@ fn setup() -> (&'static PeakFs, Package) {
     let data = DataSet::parse(DEFAULT_DATA).unwrap();
     let spec = GenerateSpec::new(Product::WindowsXp, SpLevel(1), Language::JPN);
     generate(&fs, &root(), &spec, &data, &mut |_, _| {}).unwrap();
-    let sp = synth_sp(
-        &data,
-        &SpSpec {
-            product: Product::WindowsXp,
-            sp: 2,
-            language: Language::JPN,
-            scale: 0.05,
-            files: None,
-        },
-    )
-    .unwrap();
-    assert_eq!(sp.file_name, "WindowsXP-KB835935-SP2-JPN.exe");
+    let sp = synth_jpn_sp2(&data);
     let pkg = Package::open(sp.bytes, &sp.file_name).unwrap();
     (fs, pkg)
 }
@@ -354,5 +360,25 @@ fn hkcu_lands_in_the_default_user_hive_hkcr_in_classes_and_uninstall_restores_th
     assert_eq!(
         (fs.read(&software).unwrap(), fs.read(&ntuser).unwrap()),
         before
+    );
+}
+
+/// A payload file wanted at two existing paths (system32 and dllcache) is
+/// read from the package once and copied from staging for the second: the
+/// install reads the package about once.
+#[test]
+fn the_package_is_read_about_once() {
+    let (fs, _) = setup();
+    let sp = synth_jpn_sp2(&DataSet::parse(DEFAULT_DATA).unwrap());
+    let bytes = sp.bytes;
+    let source = std::sync::Arc::new(hotfix_testutil::Counted::new(bytes.clone()));
+    let pkg = Package::open_source_deferred(source.clone(), &sp.file_name).unwrap();
+    install(&fs, &pkg, false).unwrap();
+    let read = source.bytes_read();
+    eprintln!("read {read} bytes of a {}-byte package", bytes.len());
+    assert!(
+        read * 100 <= bytes.len() as u64 * 125,
+        "read {read} bytes of a {}-byte package",
+        bytes.len()
     );
 }
