@@ -360,43 +360,36 @@ impl<'a> View<'a> {
         let (copies, sources): (Vec<usize>, Vec<usize>) =
             (0..plan.blobs.len()).partition(|&i| matches!(plan.blobs[i], Blob::Copy(..)));
         let mut staged: Vec<Option<Staged>> = vec![None; plan.blobs.len()];
-        let fills: Vec<_> = sources
-            .iter()
-            .map(|&i| {
-                let b = &plan.blobs[i];
-                move |w: &mut dyn Write| match b {
-                    Blob::Bytes(bytes) => w.write_all(bytes),
-                    Blob::Packaged(f) => f.write_to(w),
-                    Blob::Copy(..) => unreachable!("copies are staged second"),
-                }
-            })
-            .collect();
-        let fills: Vec<Fill<'_>> = fills.iter().map(|f| f as Fill<'_>).collect();
-        for (i, s) in sources
-            .iter()
-            .zip(txn.stage_all(&fills).map_err(staging_error)?)
-        {
-            staged[*i] = Some(s);
-        }
         let fs = self.fs;
-        let copy_from: Vec<_> = copies
-            .iter()
-            .map(|&i| {
-                let Blob::Copy(source, _) = plan.blobs[i] else {
-                    unreachable!("partitioned above")
-                };
-                let host = self
-                    .image
-                    .host(&staged[source].as_ref().expect("staged first").path);
-                move |w: &mut dyn Write| copy_to(&*fs.open_read_at(&host)?, w)
-            })
-            .collect();
-        let fills: Vec<Fill<'_>> = copy_from.iter().map(|f| f as Fill<'_>).collect();
-        for (i, s) in copies
-            .iter()
-            .zip(txn.stage_all(&fills).map_err(staging_error)?)
-        {
-            staged[*i] = Some(s);
+        for batch in [sources, copies] {
+            // Where a copy's source was staged (in the first batch).
+            let hosts: Vec<_> = batch
+                .iter()
+                .map(|&i| match plan.blobs[i] {
+                    Blob::Copy(source, _) => {
+                        staged[source].as_ref().map(|s| self.image.host(&s.path))
+                    }
+                    _ => None,
+                })
+                .collect();
+            let fills: Vec<_> = batch
+                .iter()
+                .zip(&hosts)
+                .map(|(&i, host)| {
+                    let b = &plan.blobs[i];
+                    move |w: &mut dyn Write| match (b, host) {
+                        (Blob::Bytes(bytes), _) => w.write_all(bytes),
+                        (Blob::Packaged(f), _) => f.write_to(w),
+                        (Blob::Copy(..), Some(host)) => copy_to(&*fs.open_read_at(host)?, w),
+                        (Blob::Copy(..), None) => unreachable!("copies are staged second"),
+                    }
+                })
+                .collect();
+            let fills: Vec<Fill<'_>> = fills.iter().map(|f| f as Fill<'_>).collect();
+            let done = txn.stage_all(&fills).map_err(staging_error)?;
+            for (&i, s) in batch.iter().zip(done) {
+                staged[i] = Some(s);
+            }
         }
         let staged: Vec<Staged> = staged
             .into_iter()
