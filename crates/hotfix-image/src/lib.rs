@@ -24,7 +24,9 @@ mod winpath;
 
 pub use error::ImageError;
 pub use generate::{GenerateSpec, GenerateSummary, MAX_GENERATED_FILE, generate};
-pub use identity::{Identity, NT_CURRENT_VERSION, SESSION_MANAGER, current_control_set};
+pub use identity::{
+    Identity, NT_CURRENT_VERSION, SESSION_MANAGER, TIME_ZONE_INFORMATION, current_control_set,
+};
 pub use image::{Image, Resolver, STATE_DIR_NAME};
 pub use inuse::{IN_USE_LIST, in_use, lock_files, unlock_files};
 pub use profiles::{PROFILE_LIST, UserHives};

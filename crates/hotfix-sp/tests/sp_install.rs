@@ -184,8 +184,9 @@ fn install(
         let order = Stage::ALL;
         assert_eq!(stages, order);
         let log = svcpack_log(fs);
+        // The image is Japanese: so is its log.
         let at = |s: Stage| {
-            log.find(s.label())
+            log.find(hotfix_i18n::Lang::Jpn.text(s.msg()))
                 .unwrap_or_else(|| panic!("{s:?} missing from svcpack.log:\n{log}"))
         };
         let logged: Vec<usize> = order[..5].iter().map(|&s| at(s)).collect();
@@ -248,14 +249,24 @@ fn strict_versions_cancels_like_the_original() {
     drop(w);
     let err = install(&fs, &pkg, true).unwrap_err();
     assert_eq!(err.ext_code().code(), 0xf00d);
+    // Seed 000's svcpack.log, line for line after the stamps, on a
+    // Japanese image.
     let log = svcpack_log(&fs);
-    for line in [
-        "Service Pack 2 Setup canceled.",
-        "Update.exe extended error code = 0xf00d",
+    let tail: Vec<&str> = log
+        .lines()
+        .rev()
+        .take(6)
+        .map(|l| l.split_once(": ").map_or(l, |(_, t)| t))
+        .collect();
+    let seed = [
         "Update.exe return code was masked to 0x643 for MSI custom action compliance.",
-    ] {
-        assert!(log.contains(line), "missing {line:?} in\n{log}");
-    }
+        "Update.exe extended error code = 0xf00d",
+        "User Input: OK",
+        "Message displayed to the user: Service Pack 2 セットアップが取り消されました。",
+        "Service Pack 2 セットアップが取り消されました。",
+        "DeRegistering the Uninstall Program -> Windows XP Service Pack, 0",
+    ];
+    assert_eq!(tail, seed, "{log}");
     assert!(!fs.exists(&root().join("WINDOWS/$NtServicePackUninstall$")));
     assert_eq!(fs.read(&spupdsvc()).unwrap(), b"garbage");
 }
@@ -299,6 +310,18 @@ fn uninstall_and_restore_points_give_back_the_previous_level_exactly() {
         assert_eq!(n, 2);
     }
     let session = Session::open(&fs, &root(), Wait::Block, &mut |_| {}).unwrap();
+    // Add/Remove Programs lists the service pack while it is on.
+    let arp = r"Microsoft\Windows\CurrentVersion\Uninstall\Windows XP Service Pack";
+    let sw = hotfix_hive::Hive::parse(&fs.read(&software).unwrap()).unwrap();
+    let value = |n: &str| sw.get(arp, n).and_then(|v| v.as_str()).map(str::to_owned);
+    assert_eq!(
+        value("DisplayName").as_deref(),
+        Some("Windows XP Service Pack 2")
+    );
+    assert_eq!(
+        value("UninstallString").as_deref(),
+        Some(r"C:\WINDOWS\$NtServicePackUninstall$\spuninst\spuninst.exe")
+    );
     let report = sp_uninstall(&session, &mut |_| {}).unwrap();
     assert!(report.restored > 100);
     drop(session);
