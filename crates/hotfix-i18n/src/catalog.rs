@@ -153,6 +153,10 @@ catalog! {
     CliSkipped => "{0}: skipped, does not apply: {1}", "{0}: 適用されないためスキップしました: {1}";
     /// A refusal with no package named.
     CliNoPackage => "no package given: hotfix install --image DIR PKG... [/quiet /norestart ...]", "パッケージが指定されていません: hotfix install --image DIR PKG... [/quiet /norestart ...]";
+    /// `verify` found hotfixes that are not current.
+    CliNotCurrent => "some hotfixes are not current (see the report): run `hotfix restart` or reinstall them", "最新ではない修正プログラムがあります (レポートを参照): `hotfix restart` を実行するか、再インストールしてください";
+    /// `{0}` where the Qfecheck log went.
+    CliReportWritten => "Report written to {0}", "レポートを {0} に書き込みました";
     /// `{0}` the error.
     CliError => "error: {0}", "エラー: {0}";
     /// `{0}` the process exit code.

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use hotfix_engine::{EngineError, MASKED_FAILURE};
+use hotfix_i18n::Msg;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -51,26 +52,23 @@ pub fn print_json<T: Serialize>(value: &T) {
 /// eight bits, so 3010 arrives as 194 and 1603 as 67; the full code is
 /// printed on stderr.
 pub fn exit(result: CmdResult) -> ExitCode {
+    let lang = hotfix_i18n::Lang::from_env();
     let code = match result {
         Ok(code) => code,
         Err(CliError::Engine(e)) => {
-            eprintln!("error: {e}");
-            eprintln!(
-                "Update.exe extended error code = {:#x}",
-                e.ext_code().code()
-            );
-            eprintln!(
-                "Update.exe return code was masked to 0x643 for MSI custom action compliance."
-            );
+            eprintln!("{}", lang.fmt(Msg::CliError, &[&e.to_string()]));
+            let ext = format!("{:#x}", e.ext_code().code());
+            eprintln!("{}", lang.fmt(Msg::ExtendedCode, &[&ext]));
+            eprintln!("{}", lang.text(Msg::MaskedCode));
             MASKED_FAILURE
         }
         Err(CliError::Other(m)) => {
-            eprintln!("error: {m}");
+            eprintln!("{}", lang.fmt(Msg::CliError, &[&m]));
             MASKED_FAILURE
         }
     };
     if code != 0 {
-        eprintln!("exit code {code}");
+        eprintln!("{}", lang.fmt(Msg::CliExitCode, &[&code.to_string()]));
     }
     ExitCode::from((code & 0xff) as u8)
 }
