@@ -1,7 +1,6 @@
 //! `hotfix`: the command line. Thin glue over the library crates; start at
 //! [`Command`] and follow a subcommand into its module.
 
-mod bench;
 mod demo;
 mod formats;
 mod image_cmd;
@@ -140,7 +139,7 @@ enum Command {
         command: sp_cmd::RestoreCommand,
     },
     /// Benchmark `sp install` against `cp -a && sync` and `dpkg -i`.
-    Bench(bench::BenchArgs),
+    Bench(hotfix_bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -169,7 +168,9 @@ fn main() -> ExitCode {
         Command::SynthSp(a) => sp_cmd::synth(&a),
         Command::Sp { command } => sp_cmd::sp(&command),
         Command::RestorePoint { command } => sp_cmd::restore_point(&command),
-        Command::Bench(a) => bench::run(&a),
+        Command::Bench(a) => hotfix_bench::run(&a)
+            .map(|()| 0)
+            .map_err(ui::CliError::from),
     };
     ui::exit(result)
 }

@@ -36,6 +36,16 @@ macro_rules! from_errors {
 }
 from_errors!(hotfix_image::ImageError, hotfix_package::PackageError);
 
+impl From<hotfix_bench::BenchError> for CliError {
+    fn from(e: hotfix_bench::BenchError) -> Self {
+        match e {
+            hotfix_bench::BenchError::Image(e) => e.into(),
+            hotfix_bench::BenchError::Package(e) => e.into(),
+            hotfix_bench::BenchError::Other(m) => Self::Other(m),
+        }
+    }
+}
+
 /// A command's result: the Windows exit code (0, 3010) or a failure.
 pub type CmdResult = Result<u32, CliError>;
 
