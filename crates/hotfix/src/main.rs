@@ -2,6 +2,7 @@
 //! [`Command`] and follow a subcommand into its module.
 
 mod demo;
+mod faults;
 mod formats;
 mod image_cmd;
 mod servicing;
@@ -144,7 +145,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let args = switches::normalise_install_args(std::env::args().collect());
-    let cli = Cli::parse_from(args);
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => return ui::usage_error(&e),
+    };
     let verbose = cli.verbose || matches!(&cli.command, Command::Install(a) if a.verbose);
     ui::init_tracing(verbose);
     let result = match cli.command {
