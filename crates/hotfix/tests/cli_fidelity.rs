@@ -10,9 +10,8 @@ use std::process::{Command, Output};
 use hotfix_dataset::{DataSet, FileRow, Update};
 use hotfix_fs::OsFs;
 use hotfix_hive::{Hive, Value};
-use hotfix_image::{GenerateSpec, generate};
 use hotfix_model::{Language, PayloadFolder, Product, SpLevel};
-use hotfix_package::{SynthOptions, synth};
+use hotfix_synth::{GenerateSpec, SynthOptions, generate, synth};
 use hotfix_testkit::fixture::FROZEN_TIME;
 
 fn update(kb: &str, name: &str) -> Update {
