@@ -119,9 +119,14 @@ impl ImageLocale {
 /// `LOGNAME`, else the name `/etc/passwd` gives the process's uid (read
 /// from `/proc/self/status`), else the uid itself.
 pub fn invoking_user(fs: &dyn Fs) -> String {
+    user_name(&|v| std::env::var(v).ok(), fs)
+}
+
+/// [`invoking_user`] with the environment as a lookup (tests give their own).
+fn user_name(env: &dyn Fn(&str) -> Option<String>, fs: &dyn Fs) -> String {
     let from_env = ["SUDO_USER", "USER", "LOGNAME"]
         .iter()
-        .filter_map(|v| std::env::var(v).ok())
+        .filter_map(|v| env(v))
         .find(|v| !v.trim().is_empty());
     if let Some(name) = from_env {
         return name;
@@ -219,7 +224,46 @@ impl InstallerLog {
 
 #[cfg(test)]
 mod tests {
-    use super::LocalClock;
+    use super::{LocalClock, user_name};
+    use hotfix_fs::{Fs, MemFs};
+    use std::io::Write;
+    use std::path::Path;
+
+    #[test]
+    fn the_invoking_user_from_sudo_the_environment_or_the_uid() {
+        let fs = MemFs::new();
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let both: &[(&str, &str)] = &[("SUDO_USER", "alice"), ("USER", "root")];
+        assert_eq!(user_name(&env(both), &fs), "alice");
+        let user: &[(&str, &str)] = &[("SUDO_USER", ""), ("LOGNAME", "bob")];
+        assert_eq!(user_name(&env(user), &fs), "bob");
+        // Neither: the uid's name in /etc/passwd, else the uid, else "".
+        assert_eq!(user_name(&env(&[]), &fs), "");
+        for dir in ["/proc", "/proc/self", "/etc"] {
+            fs.create_dir(Path::new(dir)).unwrap();
+        }
+        let put = |p: &str, text: &str| {
+            let mut w = fs.create(Path::new(p)).unwrap();
+            w.write_all(text.as_bytes()).unwrap();
+        };
+        put(
+            "/proc/self/status",
+            "Name:\tx\nUid:\t1001\t1001\t1001\t1001\n",
+        );
+        assert_eq!(user_name(&env(&[]), &fs), "1001");
+        put(
+            "/etc/passwd",
+            "root:x:0:0::/root:/bin/sh\ncarol:x:1001:1001::/home/carol:/bin/sh\n",
+        );
+        assert_eq!(user_name(&env(&[]), &fs), "carol");
+    }
 
     #[test]
     fn local_time_from_the_bias() {

@@ -130,6 +130,25 @@ fn install_help_is_update_exe_s_in_the_user_s_language() {
 }
 
 #[test]
+fn a_refusal_speaks_the_user_s_language_and_keeps_its_codes() {
+    let o = hotfix("ja_JP.UTF-8", &[], &["install", "--image", "/nonexistent"]);
+    assert_eq!(o.status.code(), Some(67));
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    for line in [
+        "エラー: パッケージが指定されていません: hotfix install",
+        "Update.exe extended error code = 0xf0fe",
+        "Update.exe return code was masked to 0x643 for MSI custom action compliance.",
+        "終了コード 1603",
+    ] {
+        assert!(err.contains(line), "{line:?} not in\n{err}");
+    }
+    let o = hotfix("C", &[], &["install", "--image", "/nonexistent"]);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(err.contains("error: no package given"), "{err}");
+    assert!(err.contains("exit code 1603"), "{err}");
+}
+
+#[test]
 fn installed_by_outcome_lines_and_qfecheck_switches() {
     let (dir, image, pkgs) = fixture();
     let img = s(&image);
