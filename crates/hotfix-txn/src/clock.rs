@@ -1,5 +1,7 @@
-//! Wall-clock formatting without a time-zone database: images are serviced
-//! offline, so the image's local zone is unknown and we say UTC.
+//! Wall-clock formatting without a time-zone database: the journal and the
+//! state records say UTC. What goes into an image (its logs and registry
+//! dates) is in its local time, from the bias its SYSTEM hive stores:
+//! `hotfix_engine::LocalClock`, built on [`now`] and [`civil`].
 //!
 //! The clock can be pinned, so that two runs of one command write the same
 //! bytes (install records and the registry carry dates): crash tests compare
