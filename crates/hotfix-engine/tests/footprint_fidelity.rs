@@ -64,6 +64,12 @@ fn the_sp_key_comes_from_the_package_and_the_hotfix_key_has_file_1() {
     assert_eq!(sz(&sw, UNINSTALL, "InstallDate"), "20070215");
     assert_eq!(sz(&sw, updates, "InstalledBy"), "alice");
     assert_eq!(sz(&sw, HOTFIX, "Installed By"), "alice");
+    let exe = "C:\\WINDOWS\\$NtUninstallKB950001$\\spuninst\\spuninst.exe";
+    assert_eq!(sz(&sw, UNINSTALL, "UninstallString"), format!("\"{exe}\""));
+    assert_eq!(sz(&sw, updates, "UninstallCommand"), format!("{exe} "));
+    for name in ["NoModify", "NoRepair", "TSAware"] {
+        assert_eq!(sw.get(UNINSTALL, name), Some(&Value::Dword(1)), "{name}");
+    }
     let log = lab.log("KB950001");
     assert!(
         log.contains(": 2007/02/15 12:47:56.000 (local)\r\n"),

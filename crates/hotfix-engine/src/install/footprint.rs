@@ -176,13 +176,23 @@ impl Ctx<'_, '_> {
             "RegistryLocation",
             sz(&format!("HKLM\\SOFTWARE\\{}", keys.updates)),
         )?;
+        // update.exe 6.3's own values (`genuine-update-exe/KB999001-good`):
+        // the uninstaller quoted in ARP, unquoted with a trailing blank in
+        // the Updates key, and ARP's modify/repair buttons off.
+        for name in ["NoModify", "NoRepair", "TSAware"] {
+            set(s, &keys.uninstall, name, Value::Dword(1))?;
+        }
         match info.backup_dir {
-            Some(dir) => set(
-                s,
-                &keys.uninstall,
-                "UninstallString",
-                sz(&format!("{dir}\\spuninst\\spuninst.exe")),
-            )?,
+            Some(dir) => {
+                let exe = format!("{dir}\\spuninst\\spuninst.exe");
+                set(
+                    s,
+                    &keys.uninstall,
+                    "UninstallString",
+                    sz(&format!("\"{exe}\"")),
+                )?;
+                set(s, &keys.updates, "UninstallCommand", sz(&format!("{exe} ")))?;
+            }
             None => set(s, &keys.uninstall, "NoRemove", Value::Dword(1))?,
         }
         Ok(())
