@@ -13,7 +13,7 @@
 //!   baseline.json      each file as it was before the first hotfix
 //!   store\<sha256>     content-addressed copies uninstall restores from
 //!   servicepacks.json  the service packs installed, oldest first
-//!   restore\<n>\       restore points
+//!   restore\<n>\       restore points: point.json and the hive snapshots
 //! ```
 //!
 //! Names we choose are constants, so joining them cannot fail; a name built
@@ -39,6 +39,7 @@ const BASELINE: &str = "baseline.json";
 const STORE: &str = "store";
 const SERVICE_PACKS: &str = "servicepacks.json";
 const RESTORE: &str = "restore";
+const RESTORE_POINT_LIST: &str = "point.json";
 
 /// The image root and our state directory (`WINDOWS/$hotfix$`) within it.
 #[derive(Debug, Clone)]
@@ -138,6 +139,14 @@ impl StateDir {
     pub fn restore_dir(&self) -> RelPath {
         self.dir.child(RESTORE)
     }
+    /// `restore/<n>/`, restore point `n` (its hive snapshots beside its list).
+    pub fn restore_point(&self, n: u32) -> RelPath {
+        self.restore_dir().numbered(u64::from(n))
+    }
+    /// `restore/<n>/point.json`, what restore point `n` holds.
+    pub fn restore_point_list(&self, n: u32) -> RelPath {
+        self.restore_point(n).child(RESTORE_POINT_LIST)
+    }
 }
 
 #[cfg(test)]
@@ -159,6 +168,7 @@ mod tests {
             STORE,
             SERVICE_PACKS,
             RESTORE,
+            RESTORE_POINT_LIST,
         ] {
             assert!(
                 RelPath::new(name).is_ok() && !name.contains(['/', '\\']),

@@ -330,6 +330,9 @@ pub fn install(
             Ok(summary) => files_written = summary.puts + summary.links,
             Err(e) => return Err(finish_failed(session, logs, e)),
         }
+    } else if let Err(e) = view.check_space() {
+        // The dry run fails where the real one would (0xf0f6).
+        return Err(finish_failed(session, logs, e));
     }
     for (path, mut log) in logs {
         let closing = match (opts.dry_run, outcome) {

@@ -88,7 +88,8 @@ pub fn sp_install(
 
 fn append(session: &Session<'_>, log: &InstallerLog, path: &std::path::Path) {
     if let Err(e) = log.append_to(session.fs, path) {
-        eprintln!("warning: could not write {}: {e}", path.display());
+        // Reaches the user through the binary's subscriber (warnings on).
+        tracing::warn!("could not write {}: {e}", path.display());
     }
 }
 
