@@ -157,7 +157,7 @@ pub fn reg(cmd: &RegCommand) -> CmdResult {
         recursive,
         json,
     } = cmd;
-    let fs = filesystem()?;
+    let fs = filesystem(&image.image)?;
     let session = open(fs.as_ref(), image)?;
     // The installer's own mapping: `CurrentControlSet`, HKCR under
     // SOFTWARE\Classes, HKCU in the Default User profile's hive.

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use hotfix_fs::OsFs;
+use hotfix_fs::{ConfinedFs, OsFs};
 use hotfix_image::{GenerateSpec, generate};
 use hotfix_model::SpLevel;
 
@@ -92,7 +92,7 @@ pub fn run(cmd: &ImageCommand) -> CmdResult {
             Ok(0)
         }
         ImageCommand::Lock { dir, paths } | ImageCommand::Unlock { dir, paths } => {
-            let fs = OsFs;
+            let fs = ConfinedFs::new(dir);
             let arg = ImageArg {
                 image: dir.clone(),
                 no_wait: false,

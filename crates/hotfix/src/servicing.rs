@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use hotfix_engine::{FileAction, InstallOptions, InstallReport, Outcome, Session, Wait};
-use hotfix_fs::{FaultFs, FaultKind, FaultPlan, Fs, OsFs};
+use hotfix_fs::{ConfinedFs, FaultFs, FaultKind, FaultPlan, Fs};
 use hotfix_package::Package;
 
 use crate::ImageArg;
@@ -76,11 +76,14 @@ pub struct InstallArgs {
     skip_inapplicable: bool,
 }
 
-/// The filesystem: the real one, or with `HOTFIX_FAULT=<step>:<eio|enospc|eacces|crash>`
-/// one that fails at that step (for tests that kill or starve a real run).
-pub fn filesystem() -> Result<Box<dyn Fs>, CliError> {
+/// The filesystem for a command on `image`: the real one, confined to the
+/// image (nothing the image holds can send a change outside it), or with
+/// `HOTFIX_FAULT=<step>:<eio|enospc|eacces|crash>` the same failing at that
+/// step (for tests that kill or starve a real run).
+pub fn filesystem(image: &Path) -> Result<Box<dyn Fs>, CliError> {
+    let confined = ConfinedFs::new(image);
     let Ok(spec) = std::env::var("HOTFIX_FAULT") else {
-        return Ok(Box::new(OsFs));
+        return Ok(Box::new(confined));
     };
     let bad = || {
         CliError::msg(format!(
@@ -97,7 +100,7 @@ pub fn filesystem() -> Result<Box<dyn Fs>, CliError> {
         _ => return Err(bad()),
     };
     Ok(Box::new(FaultFs::with_plan(
-        OsFs,
+        confined,
         FaultPlan { at_step, kind },
     )))
 }
@@ -182,7 +185,7 @@ pub fn print_install(report: &InstallReport) {
 
 /// `hotfix install`.
 pub fn install(a: &InstallArgs) -> CmdResult {
-    let fs = filesystem()?;
+    let fs = filesystem(&a.image.image)?;
     if a.list {
         return list(&a.image, a.json);
     }
@@ -254,7 +257,7 @@ pub fn install(a: &InstallArgs) -> CmdResult {
 
 /// `hotfix restart`.
 pub fn restart(image: &ImageArg, json: bool) -> CmdResult {
-    let fs = filesystem()?;
+    let fs = filesystem(&image.image)?;
     let session = open(fs.as_ref(), image)?;
     let report = hotfix_engine::restart(&session, &command_line())?;
     if json {
@@ -278,7 +281,7 @@ pub fn restart(image: &ImageArg, json: bool) -> CmdResult {
 
 /// `hotfix chain`.
 pub fn chain(image: &ImageArg, logfile: Option<&Path>, json: bool) -> CmdResult {
-    let fs = filesystem()?;
+    let fs = filesystem(&image.image)?;
     let session = open(fs.as_ref(), image)?;
     let report = hotfix_engine::chain(&session, logfile, &command_line())?;
     if json {
@@ -295,7 +298,7 @@ pub fn chain(image: &ImageArg, logfile: Option<&Path>, json: bool) -> CmdResult 
 
 /// `hotfix uninstall`.
 pub fn uninstall(image: &ImageArg, kbs: &[String], json: bool) -> CmdResult {
-    let fs = filesystem()?;
+    let fs = filesystem(&image.image)?;
     let session = open(fs.as_ref(), image)?;
     let report = hotfix_engine::uninstall(&session, kbs, &command_line())?;
     if json {
@@ -325,7 +328,7 @@ pub fn uninstall(image: &ImageArg, kbs: &[String], json: bool) -> CmdResult {
 
 /// `hotfix list` and `install -l`.
 pub fn list(image: &ImageArg, json: bool) -> CmdResult {
-    let fs = filesystem()?;
+    let fs = filesystem(&image.image)?;
     let session = open(fs.as_ref(), image)?;
     let entries = hotfix_engine::list(&session)?;
     if json {
@@ -349,7 +352,7 @@ pub fn list(image: &ImageArg, json: bool) -> CmdResult {
 
 /// `hotfix verify`.
 pub fn verify(image: &ImageArg, json: bool) -> CmdResult {
-    let fs = filesystem()?;
+    let fs = filesystem(&image.image)?;
     let session = open(fs.as_ref(), image)?;
     let report = hotfix_engine::verify(&session)?;
     if json {

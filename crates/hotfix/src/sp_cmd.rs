@@ -167,7 +167,8 @@ pub fn synth(a: &SynthSpArgs) -> CmdResult {
 
 /// `hotfix sp ...`.
 pub fn sp(c: &SpCommand) -> CmdResult {
-    let fs = filesystem()?;
+    let (SpCommand::Install { image, .. } | SpCommand::Uninstall { image, .. }) = c;
+    let fs = filesystem(&image.image)?;
     match c {
         SpCommand::Install {
             image,
@@ -283,7 +284,10 @@ fn cancel_on_ctrl_c() -> Cancel {
 
 /// `hotfix restore-point ...`.
 pub fn restore_point(c: &RestoreCommand) -> CmdResult {
-    let fs: Box<dyn Fs> = filesystem()?;
+    let (RestoreCommand::List { image }
+    | RestoreCommand::Create { image, .. }
+    | RestoreCommand::Restore { image, .. }) = c;
+    let fs: Box<dyn Fs> = filesystem(&image.image)?;
     match c {
         RestoreCommand::List { image } => {
             let session = open(fs.as_ref(), image)?;
