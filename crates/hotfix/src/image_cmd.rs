@@ -10,7 +10,7 @@ use hotfix_model::SpLevel;
 use crate::ImageArg;
 use crate::formats::{load_data, parse_lang, parse_os};
 use crate::servicing::open;
-use crate::ui::{CliError, CmdResult, bytes_bar};
+use crate::ui::{CliError, CmdResult, bytes_bar, outln};
 
 /// Image subcommands.
 #[derive(Debug, Subcommand)]
@@ -80,7 +80,7 @@ pub fn run(cmd: &ImageCommand) -> CmdResult {
                 bar.set_position(done);
             })?;
             bar.finish_and_clear();
-            println!(
+            outln!(
                 "created {} ({} {}): {} files, {} MB, {} directories",
                 dir.display(),
                 product.product_name(),
@@ -109,7 +109,7 @@ pub fn run(cmd: &ImageCommand) -> CmdResult {
                 "released"
             };
             for p in &done {
-                println!("{verb}: {}", session.image.win_path(p));
+                outln!("{verb}: {}", session.image.win_path(p));
             }
             Ok(0)
         }

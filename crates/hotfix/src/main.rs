@@ -144,7 +144,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let args = switches::normalise_install_args(std::env::args().collect());
+    let args = switches::normalise_install_args(std::env::args_os().collect());
     let cli = Cli::parse_from(args);
     let verbose = cli.verbose || matches!(&cli.command, Command::Install(a) if a.verbose);
     ui::init_tracing(verbose);

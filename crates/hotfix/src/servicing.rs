@@ -8,7 +8,7 @@ use hotfix_fs::{ConfinedFs, FaultFs, FaultKind, FaultPlan, Fs};
 use hotfix_package::Package;
 
 use crate::ImageArg;
-use crate::ui::{CliError, CmdResult, print_json, spinner};
+use crate::ui::{CliError, CmdResult, out, outln, print_json, spinner};
 
 /// `hotfix install`.
 #[derive(Debug, Args)]
@@ -150,19 +150,23 @@ pub fn read_packages(fs: &dyn Fs, paths: &[PathBuf]) -> Result<Vec<Package>, Cli
         .collect()
 }
 
-/// The command line as typed, for logs and journals.
+/// The command line as typed, for logs and journals (bytes that are not
+/// UTF-8 shown as replacement characters).
 pub fn command_line() -> String {
-    std::env::args().collect::<Vec<_>>().join(" ")
+    std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Prints an install report for people.
 pub fn print_install(report: &InstallReport) {
     for p in &report.packages {
         if let Some(reason) = &p.not_applicable {
-            println!("{}: skipped, does not apply: {reason}", p.kb);
+            outln!("{}: skipped, does not apply: {reason}", p.kb);
             continue;
         }
-        println!(
+        outln!(
             "{}: {} replaced, {} deferred to restart, {} not newer, {} absent{}",
             p.kb,
             p.count(FileAction::Replaced) + p.count(FileAction::KnownDllSwap),
@@ -176,10 +180,10 @@ pub fn print_install(report: &InstallReport) {
         );
     }
     match report.outcome {
-        Outcome::RestartRequired => println!(
+        Outcome::RestartRequired => outln!(
             "Installed; some files are in use and were queued: run `hotfix restart` to finish (exit code 3010)."
         ),
-        Outcome::Success => println!("Installed (exit code 0)."),
+        Outcome::Success => outln!("Installed (exit code 0)."),
     }
 }
 
@@ -201,7 +205,7 @@ pub fn install(a: &InstallArgs) -> CmdResult {
                 .clone()
                 .unwrap_or_else(|| PathBuf::from(pkg.kb().to_string()));
             let n = hotfix_package::extract(fs.as_ref(), pkg, &dir)?;
-            println!(
+            outln!(
                 "{}: extracted {n} files to {}",
                 pkg.file_name,
                 dir.display()
@@ -245,7 +249,7 @@ pub fn install(a: &InstallArgs) -> CmdResult {
     if restart && !a.norestart && !a.dry_run {
         let r = hotfix_engine::restart(&session, &command_line())?;
         if !a.json {
-            println!(
+            outln!(
                 "Restart step: processed {} queued operations.",
                 r.steps.len()
             );
@@ -263,15 +267,15 @@ pub fn restart(image: &ImageArg, json: bool) -> CmdResult {
     if json {
         print_json(&report);
     } else if report.steps.is_empty() {
-        println!("Nothing queued: PendingFileRenameOperations is empty.");
+        outln!("Nothing queued: PendingFileRenameOperations is empty.");
     } else {
         for s in &report.steps {
             match &s.target {
-                Some(t) => println!("{} -> {}: {}", s.source, t, s.result),
-                None => println!("{} -> DELETE: {}", s.source, s.result),
+                Some(t) => outln!("{} -> {}: {}", s.source, t, s.result),
+                None => outln!("{} -> DELETE: {}", s.source, s.result),
             }
         }
-        println!(
+        outln!(
             "Processed {} queued operations; the queue is now empty.",
             report.steps.len()
         );
@@ -287,10 +291,11 @@ pub fn chain(image: &ImageArg, logfile: Option<&Path>, json: bool) -> CmdResult 
     if json {
         print_json(&report);
     } else {
-        print!("{}", report.log);
-        println!(
+        out!("{}", report.log);
+        outln!(
             "QChain: {} queued entries before, {} after.",
-            report.before, report.after
+            report.before,
+            report.after
         );
     }
     Ok(0)
@@ -305,7 +310,7 @@ pub fn uninstall(image: &ImageArg, kbs: &[String], json: bool) -> CmdResult {
         print_json(&report);
     } else {
         for r in &report.restored {
-            println!(
+            outln!(
                 "{}: {} -> {} (required by {}){}",
                 r.target,
                 r.from.as_deref().unwrap_or("(absent)"),
@@ -319,9 +324,9 @@ pub fn uninstall(image: &ImageArg, kbs: &[String], json: bool) -> CmdResult {
             );
         }
         for w in &report.warnings {
-            println!("warning: {w}");
+            outln!("warning: {w}");
         }
-        println!("Removed {}.", report.removed.join(", "));
+        outln!("Removed {}.", report.removed.join(", "));
     }
     Ok(if report.restart_required { 3010 } else { 0 })
 }
@@ -334,10 +339,10 @@ pub fn list(image: &ImageArg, json: bool) -> CmdResult {
     if json {
         print_json(&entries);
     } else if entries.is_empty() {
-        println!("No hotfixes installed.");
+        outln!("No hotfixes installed.");
     } else {
         for e in &entries {
-            println!(
+            outln!(
                 "{:<12} {:<20} {:<7} {:>3} files  {}",
                 e.kb,
                 e.installed_on,
@@ -358,7 +363,7 @@ pub fn verify(image: &ImageArg, json: bool) -> CmdResult {
     if json {
         print_json(&report);
     } else {
-        print!("{}", report.text);
+        out!("{}", report.text);
     }
     if report.all_current() {
         Ok(0)

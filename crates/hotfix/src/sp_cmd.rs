@@ -14,7 +14,7 @@ use indicatif::ProgressBar;
 use crate::ImageArg;
 use crate::formats::{load_data, parse_lang, parse_os};
 use crate::servicing::{Check, command_line, filesystem, open, open_package};
-use crate::ui::{CliError, CmdResult, count_bar, print_json};
+use crate::ui::{CliError, CmdResult, count_bar, outln, print_json};
 
 /// One progress bar per setup stage, like the original's dialog.
 #[derive(Debug, Default)]
@@ -154,8 +154,8 @@ pub fn synth(a: &SynthSpArgs) -> CmdResult {
     let path = a.out.join(&sp.file_name);
     write_atomic(&OsFs, &path, &sp.bytes)
         .map_err(|e| CliError::msg(format!("cannot write {}: {e}", path.display())))?;
-    println!("{}", path.display());
-    println!(
+    outln!("{}", path.display());
+    outln!(
         "{} payload files, {} MB payload, {} MB package, built in {:.1} s",
         sp.files,
         hotfix_sp::mb(sp.payload_bytes),
@@ -208,8 +208,8 @@ pub fn sp(c: &SpCommand) -> CmdResult {
             if *json {
                 print_json(&report);
             } else {
-                println!("disk space: {}", report.space.describe());
-                println!(
+                outln!("disk space: {}", report.space.describe());
+                outln!(
                     "{} installed: {} files replaced, {} added, {} queued, {} kept (newer on disk); restore point {}",
                     report.kb,
                     report.replaced,
@@ -219,17 +219,17 @@ pub fn sp(c: &SpCommand) -> CmdResult {
                     report.restore_point
                 );
                 for f in &report.unreadable_replaced {
-                    println!("  {f}: version unreadable, replaced (rule R3)");
+                    outln!("  {f}: version unreadable, replaced (rule R3)");
                 }
                 for kb in &report.migrated {
-                    println!(
+                    outln!(
                         "  {kb}: dual-mode update migrated to its post-SP1 files (Xpsp1hfm.log)"
                     );
                 }
                 for kb in &report.superseded {
-                    println!("  {kb}: superseded by the service pack");
+                    outln!("  {kb}: superseded by the service pack");
                 }
-                println!("log: {}", report.log);
+                outln!("log: {}", report.log);
             }
             Ok(report.outcome.code())
         }
@@ -239,12 +239,14 @@ pub fn sp(c: &SpCommand) -> CmdResult {
             if *json {
                 print_json(&report);
             } else {
-                println!(
+                outln!(
                     "{} removed: {} files restored, {} removed",
-                    report.kb, report.restored, report.removed
+                    report.kb,
+                    report.restored,
+                    report.removed
                 );
                 for kb in &report.restored_pre_sp1 {
-                    println!("  {kb}: the pre-SP1 version of the update is restored");
+                    outln!("  {kb}: the pre-SP1 version of the update is restored");
                 }
             }
             Ok(0)
@@ -292,7 +294,7 @@ pub fn restore_point(c: &RestoreCommand) -> CmdResult {
         RestoreCommand::List { image } => {
             let session = open(fs.as_ref(), image)?;
             for p in hotfix_sp::list_restore_points(&session)? {
-                println!(
+                outln!(
                     "{:>3}  {}  {} ({} files)",
                     p.number,
                     p.created,
@@ -304,12 +306,12 @@ pub fn restore_point(c: &RestoreCommand) -> CmdResult {
         RestoreCommand::Create { image, description } => {
             let session = open(fs.as_ref(), image)?;
             let n = hotfix_sp::create_restore_point(&session, description)?;
-            println!("restore point {n} created");
+            outln!("restore point {n} created");
         }
         RestoreCommand::Restore { image, number } => {
             let session = open(fs.as_ref(), image)?;
             let p = hotfix_sp::restore(&session, *number)?;
-            println!("restore point {} ({}) restored", p.number, p.description);
+            outln!("restore point {} ({}) restored", p.number, p.description);
         }
     }
     Ok(0)

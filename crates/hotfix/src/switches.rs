@@ -3,6 +3,8 @@
 //! the long options clap parses. An argument is only rewritten when it is
 //! one of the known switches, so Linux paths like `/tmp/x.exe` pass through.
 
+use std::ffi::OsString;
+
 /// Old single-letter switches and the long option each means.
 const LETTERS: &[(&str, &str)] = &[
     ("u", "--passive"),
@@ -62,20 +64,24 @@ pub fn normalise(arg: &str) -> Option<String> {
     }
 }
 
-/// Rewrites the arguments after the `install` subcommand.
-pub fn normalise_install_args(args: Vec<String>) -> Vec<String> {
-    let Some(pos) = args.iter().position(|a| a.eq_ignore_ascii_case("install")) else {
+/// Rewrites the arguments after the `install` subcommand. Arguments that
+/// are not UTF-8 (Linux paths may be any bytes) are never switches and pass
+/// through untouched, for clap to take as paths or refuse.
+pub fn normalise_install_args(args: Vec<OsString>) -> Vec<OsString> {
+    let Some(pos) = args.iter().position(|a| {
+        a.to_str()
+            .is_some_and(|a| a.eq_ignore_ascii_case("install"))
+    }) else {
         return args;
     };
     args.into_iter()
         .enumerate()
-        .map(|(i, a)| {
-            if i > pos {
-                normalise(&a).unwrap_or(a)
-            } else {
-                a
-            }
-        })
+        .map(
+            |(i, a)| match a.to_str().filter(|_| i > pos).and_then(normalise) {
+                Some(long) => long.into(),
+                None => a,
+            },
+        )
         .collect()
 }
 
