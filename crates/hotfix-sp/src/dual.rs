@@ -55,7 +55,7 @@ impl Plan<'_, '_> {
         if pending.is_empty() {
             return Ok(out);
         }
-        let mut log = InstallerLog::with_header("Xpsp1hfm (hotfix sp install)");
+        let mut log = InstallerLog::with_header(self.log.locale(), "Xpsp1hfm (hotfix sp install)");
         let to_sp = self.report.to_sp;
         log.line(format!(
             "Migrating {} dual-mode updates to {}",

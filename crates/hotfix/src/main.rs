@@ -1,8 +1,8 @@
 //! `hotfix`: the command line. Thin glue over the library crates; start at
 //! [`Command`] and follow a subcommand into its module.
 
-mod bench;
 mod demo;
+mod faults;
 mod formats;
 mod image_cmd;
 mod servicing;
@@ -80,14 +80,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Qfecheck: is every installed hotfix's file still current?
-    Verify {
-        #[command(flatten)]
-        image: ImageArg,
-        /// Machine-readable output.
-        #[arg(long)]
-        json: bool,
-    },
+    /// Qfecheck: is every installed hotfix's file still current? Accepts its switches `/l[:location] /v /q`.
+    Verify(servicing::VerifyArgs),
     /// Print PE file versions.
     Version {
         /// Files to read.
@@ -140,12 +134,20 @@ enum Command {
         command: sp_cmd::RestoreCommand,
     },
     /// Benchmark `sp install` against `cp -a && sync` and `dpkg -i`.
-    Bench(bench::BenchArgs),
+    Bench(hotfix_bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
-    let args = switches::normalise_install_args(std::env::args_os().collect());
-    let cli = Cli::parse_from(args);
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if switches::wants_update_help(&args) {
+        ui::out!("{}", hotfix_i18n::Lang::from_env().update_help());
+        return ExitCode::SUCCESS;
+    }
+    let args = switches::normalise_verify_args(switches::normalise_install_args(args));
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => return ui::usage_error(&e),
+    };
     let verbose = cli.verbose || matches!(&cli.command, Command::Install(a) if a.verbose);
     ui::init_tracing(verbose);
     let result = match cli.command {
@@ -159,7 +161,7 @@ fn main() -> ExitCode {
         } => servicing::chain(&image, logfile.as_deref(), json),
         Command::Uninstall { image, kbs, json } => servicing::uninstall(&image, &kbs, json),
         Command::List { image, json } => servicing::list(&image, json),
-        Command::Verify { image, json } => servicing::verify(&image, json),
+        Command::Verify(a) => servicing::verify(&a),
         Command::Version { files, json } => formats::version(&files, json),
         Command::Pack { src, out, cab } => formats::pack(&src, &out, !cab),
         Command::Extract { package, dir } => formats::extract(&package, &dir),
@@ -169,7 +171,9 @@ fn main() -> ExitCode {
         Command::SynthSp(a) => sp_cmd::synth(&a),
         Command::Sp { command } => sp_cmd::sp(&command),
         Command::RestorePoint { command } => sp_cmd::restore_point(&command),
-        Command::Bench(a) => bench::run(&a),
+        Command::Bench(a) => hotfix_bench::run(&a)
+            .map(|()| 0)
+            .map_err(ui::CliError::from),
     };
     ui::exit(result)
 }

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use hotfix_engine::{EngineError, MASKED_FAILURE};
+use hotfix_engine::{EngineError, ExtCode, MASKED_FAILURE};
+use hotfix_i18n::{Lang, Msg};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -15,7 +16,8 @@ pub enum CliError {
     /// An installer failure: masked to 1603 with an extended code.
     #[error(transparent)]
     Engine(#[from] EngineError),
-    /// Anything else, already phrased for the user.
+    /// A bad command line or nothing to do, already phrased for the user
+    /// (extended code 0xf0fe, as the engine's usage errors).
     #[error("{0}")]
     Other(String),
 }
@@ -37,6 +39,16 @@ macro_rules! from_errors {
     )*};
 }
 from_errors!(hotfix_image::ImageError, hotfix_package::PackageError);
+
+impl From<hotfix_bench::BenchError> for CliError {
+    fn from(e: hotfix_bench::BenchError) -> Self {
+        match e {
+            hotfix_bench::BenchError::Image(e) => e.into(),
+            hotfix_bench::BenchError::Package(e) => e.into(),
+            hotfix_bench::BenchError::Other(m) => Self::Other(m),
+        }
+    }
+}
 
 /// A command's result: the Windows exit code (0, 3010) or a failure.
 pub type CmdResult = Result<u32, CliError>;
@@ -80,28 +92,41 @@ pub fn print_json<T: Serialize>(value: &T) {
 /// eight bits, so 3010 arrives as 194 and 1603 as 67; the full code is
 /// printed on stderr.
 pub fn exit(result: CmdResult) -> ExitCode {
+    let lang = Lang::from_env();
     let code = match result {
         Ok(code) => code,
-        Err(CliError::Engine(e)) => {
-            eprintln!("error: {e}");
-            eprintln!(
-                "Update.exe extended error code = {:#x}",
-                e.ext_code().code()
-            );
-            eprintln!(
-                "Update.exe return code was masked to 0x643 for MSI custom action compliance."
-            );
-            MASKED_FAILURE
-        }
-        Err(CliError::Other(m)) => {
-            eprintln!("error: {m}");
-            MASKED_FAILURE
-        }
+        Err(CliError::Engine(e)) => failed(lang, &e, e.ext_code()),
+        Err(CliError::Other(m)) => failed(lang, &m, ExtCode::Usage),
     };
     if code != 0 {
-        eprintln!("exit code {code}");
+        eprintln!("{}", lang.fmt(Msg::CliExitCode, &[&code.to_string()]));
     }
     ExitCode::from((code & 0xff) as u8)
+}
+
+/// Prints a failure as Update.exe logged it, in the user's language: the
+/// message, the extended code, the masking; returns the masked code.
+fn failed(lang: Lang, message: &dyn std::fmt::Display, code: ExtCode) -> u32 {
+    eprintln!("{}", lang.fmt(Msg::CliError, &[&message.to_string()]));
+    eprintln!("{}", lang.fmt(Msg::ExtendedCode, &[&code.to_string()]));
+    eprintln!("{}", lang.text(Msg::MaskedCode));
+    MASKED_FAILURE
+}
+
+/// A command line clap refused: its message (with the usage line), then
+/// the extended code 0xf0fe and the masked 1603 like every other failure.
+/// `--help` and `--version`, which clap also reports as errors, print and
+/// succeed.
+pub fn usage_error(e: &clap::Error) -> ExitCode {
+    if !e.use_stderr() {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    // clap's rendering already starts with "error: ".
+    let rendered = e.render().to_string();
+    let message = rendered.trim_end();
+    let message = message.strip_prefix("error: ").unwrap_or(message);
+    exit(Err(CliError::msg(message)))
 }
 
 /// Sets up `tracing` on stderr: warnings, or everything with `--verbose`.

@@ -2,14 +2,13 @@
 //! payload files are real PEs of the row's size, version and branch tag.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
-mod common;
-
 use std::collections::BTreeSet;
 
 use hotfix_dataset::{DEFAULT_DATA, DataSet, Update};
 use hotfix_inf::{CmpOp, Condition};
 use hotfix_model::{BranchKind, PayloadFolder, TagRank};
-use hotfix_package::{INF_PATH, Package, SynthOptions, synth};
+use hotfix_package::{INF_PATH, Package};
+use hotfix_synth::{SynthOptions, synth};
 
 fn data() -> DataSet {
     DataSet::parse(DEFAULT_DATA).unwrap()
@@ -36,11 +35,29 @@ fn synth_and_open(update: &Update, opts: &SynthOptions) -> Package {
         .collect();
     let inf = pkg.payload().iter().find(|e| e.path == INF_PATH).unwrap();
     want.insert((INF_PATH.to_owned(), inf.size));
-    let got: BTreeSet<(String, u64)> = pkg
+    let mut got: BTreeSet<(String, u64)> = pkg
         .payload()
         .iter()
         .map(|e| (e.path.to_lowercase(), e.size))
         .collect();
+    // KB328848's layout: the migration tool and `Common\` beside SP1\ and SP2\.
+    let installer: BTreeSet<String> = pkg
+        .payload()
+        .iter()
+        .map(|e| e.path.to_lowercase())
+        .filter(|p| p == "xpsp1hfm.exe" || p.starts_with("common\\"))
+        .collect();
+    if update.is_dual_mode() {
+        assert!(
+            installer.contains("xpsp1hfm.exe"),
+            "{}: no Xpsp1hfm.exe",
+            s.file_name
+        );
+        assert!(installer.len() > 1, "{}: no Common\\ files", s.file_name);
+        got.retain(|(p, _)| !installer.contains(p));
+    } else {
+        assert!(installer.is_empty(), "{}: {installer:?}", s.file_name);
+    }
     assert_eq!(got, want, "{}", s.file_name);
     assert_eq!(pkg.kb(), &update.kb);
     assert_eq!(pkg.manifest.product, update.product);
