@@ -26,16 +26,59 @@ struct World {
     tmp: tempfile::TempDir,
     image: PathBuf,
     pkg: PathBuf,
+    /// The package is a service pack (the commands are `sp` and
+    /// `restore-point`).
+    service_pack: bool,
 }
 
 impl World {
+    /// An XP SP2 image with one hotfix's files and that hotfix's package.
     fn new() -> Self {
+        Self::with(false, |dir| {
+            generate_image(&OsFs, &dir.join("image"), &[KB]).unwrap();
+            let pkg = packages(&[KB]).unwrap().remove(0);
+            let path = dir.join(&pkg.file_name);
+            fs::write(&path, &pkg.bytes).unwrap();
+            path
+        })
+    }
+
+    /// A whole XP SP1 image and a small SP2 (a twentieth of the payload).
+    fn service_pack() -> Self {
+        Self::with(true, |dir| {
+            let bin = |args: &[&std::ffi::OsStr]| {
+                let o = Command::new(env!("CARGO_BIN_EXE_hotfix"))
+                    .args(args)
+                    .output()
+                    .unwrap();
+                assert!(o.status.success(), "{args:?}: {o:?}");
+            };
+            let (image, sp) = (dir.join("image"), dir.join("sp"));
+            bin(&[
+                "image".as_ref(),
+                "new".as_ref(),
+                "--sp".as_ref(),
+                "1".as_ref(),
+                image.as_os_str(),
+            ]);
+            bin(&[
+                "synth-sp".as_ref(),
+                "--sp".as_ref(),
+                "2".as_ref(),
+                "--scale".as_ref(),
+                "0.05".as_ref(),
+                "--out".as_ref(),
+                sp.as_os_str(),
+            ]);
+            sp.join("WindowsXP-KB835935-SP2-ENU.exe")
+        })
+    }
+
+    /// `make` writes `image/` into the directory and returns the package.
+    fn with(service_pack: bool, make: impl FnOnce(&Path) -> PathBuf) -> Self {
         let tmp = tempfile::tempdir().unwrap();
         let image = tmp.path().join("image");
-        generate_image(&OsFs, &image, &[KB]).unwrap();
-        let pkg = packages(&[KB]).unwrap().remove(0);
-        let pkg_path = tmp.path().join(&pkg.file_name);
-        fs::write(&pkg_path, &pkg.bytes).unwrap();
+        let pkg_path = make(tmp.path());
         let s = tmp.path().join("sentinel");
         fs::create_dir_all(s.join("dir/deeper")).unwrap();
         fs::write(s.join("a.txt"), b"sentinel a").unwrap();
@@ -52,6 +95,7 @@ impl World {
             tmp,
             image,
             pkg: pkg_path,
+            service_pack,
         }
     }
 
@@ -90,6 +134,26 @@ impl World {
         let key = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion";
         let lock = r"C:\WINDOWS\system32\agentdpv.dll";
         let args = |a: &[&std::ffi::OsStr]| a.iter().map(|s| s.to_os_string()).collect();
+        if self.service_pack {
+            let pkg = self.pkg.as_os_str();
+            return vec![
+                args(&[
+                    "sp".as_ref(),
+                    "install".as_ref(),
+                    "--image".as_ref(),
+                    img,
+                    pkg,
+                ]),
+                args(&[
+                    "restore-point".as_ref(),
+                    "list".as_ref(),
+                    "--image".as_ref(),
+                    img,
+                ]),
+                args(&["sp".as_ref(), "uninstall".as_ref(), "--image".as_ref(), img]),
+                args(&["list".as_ref(), "--image".as_ref(), img]),
+            ];
+        }
         vec![
             args(&["list".as_ref(), "--image".as_ref(), img]),
             args(&["verify".as_ref(), "--image".as_ref(), img]),
@@ -214,10 +278,14 @@ struct Attack {
 /// Runs every command against each attack on a fresh image and checks the
 /// host tree; prints what happened per attack.
 fn run_class(class: &str, attacks: &[Attack]) {
+    run_class_on(class, World::new, attacks);
+}
+
+fn run_class_on(class: &str, world: fn() -> World, attacks: &[Attack]) {
     let mut refused = 0;
     let mut succeeded = 0;
     for a in attacks {
-        let w = World::new();
+        let w = world();
         (a.plant)(&w);
         let before = w.host_tree();
         let mut ends = Vec::new();
@@ -433,4 +501,19 @@ fn an_image_whose_own_path_is_near_path_max_is_serviced() {
     let install = &ends[3];
     assert_eq!(*install, End::Success, "{ends:?}");
     println!("long image root: {ends:?}");
+}
+
+#[test]
+fn service_pack_setup_stays_inside_a_hostile_image() {
+    run_class_on(
+        "service pack",
+        World::service_pack,
+        &attacks![
+            "svcpack.log to a host file" => |w| replace_with_link(&w.win("svcpack.log"), &w.sentinel("a.txt")),
+            "lock" => |w| replace_with_link(&w.state("lock"), &w.sentinel("a.txt")),
+            "FIFO journal" => |w| mkfifo(&w.state("journal")),
+            "payload target hard-linked to a host file" => |w| replace_with_hard_link(&w.win("system32/authz.dll"), &w.sentinel("victim.dll")),
+            "restore point folder" => |w| replace_with_link(&w.state("restore"), &w.sentinel("dir")),
+        ],
+    );
 }
