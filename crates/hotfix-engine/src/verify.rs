@@ -55,8 +55,7 @@ pub struct ServicePackEntry {
 
 /// `$hotfix$\servicepacks.json`: the service packs installed, oldest first.
 pub fn service_packs_path(view: &View<'_>) -> RelPath {
-    let dir = view.image().state_dir().dir().clone();
-    dir.join("servicepacks.json").unwrap_or(dir)
+    view.image().state_dir().service_packs()
 }
 
 /// The service packs `hotfix sp install` recorded (none when absent).

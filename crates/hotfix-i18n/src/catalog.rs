@@ -149,6 +149,10 @@ catalog! {
     CliPackageSummary => "{0}: {1} replaced, {2} deferred to restart, {3} not newer, {4} absent{5}", "{0}: 置換 {1}、再起動時に置換 {2}、新しくないため省略 {3}、対象なし {4}{5}";
     /// `{0}` branch folder.
     CliBranch => " (branch {0})", " (ブランチ {0})";
+    /// `sp install`: `{0}` kb, `{1}` replaced, `{2}` added, `{3}` queued, `{4}` kept, `{5}` restore point.
+    CliSpInstalled => "{0} installed: {1} files replaced, {2} added, {3} queued, {4} kept (newer on disk); restore point {5}", "{0} をインストールしました: 置換 {1}、追加 {2}、再起動時に置換 {3}、ディスク上の方が新しいため保持 {4}。復元ポイント {5}";
+    /// `sp uninstall`: `{0}` kb, `{1}` restored, `{2}` removed.
+    CliSpRemoved => "{0} removed: {1} files restored, {2} removed", "{0} を削除しました: 復元 {1}、削除 {2}";
     /// `{0}` kb, `{1}` reason.
     CliSkipped => "{0}: skipped, does not apply: {1}", "{0}: 適用されないためスキップしました: {1}";
     /// A refusal with no package named.

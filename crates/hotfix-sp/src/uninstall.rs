@@ -111,7 +111,7 @@ pub fn sp_uninstall(
     going.sort_by_key(|r| std::cmp::Reverse(r.seq));
     for r in going {
         put_back_later_files(&mut view, r, &sp_targets)?;
-        view.remove(&session.paths.record(&r.kb));
+        view.remove(&session.paths.record(&r.kb)?);
     }
     for (hive, backup) in &record.hives {
         let b = rel(backup)?;

@@ -20,6 +20,6 @@ mod txn;
 pub use apply::{Recovered, recover};
 pub use error::TxnError;
 pub use journal::{Journal, JournalState, Op, Preserve};
-pub use layout::StateDir;
+pub use layout::{IN_USE_LIST, STATE_DIR_NAME, StateDir};
 pub use relpath::RelPath;
 pub use txn::{Fill, Staged, Summary, Txn};

@@ -232,7 +232,7 @@ impl Ctx<'_, '_> {
                 record.backup = Some(backup.as_str().to_owned());
             }
             if let (false, Some(cf)) = (self.opts.no_backup, &cur_facts) {
-                let store = self.paths.store(&cf.rank.sha256);
+                let store = self.paths.store(&cf.rank.sha256)?;
                 if !self.view.exists(&store)
                     && let Some(c) = self.view.content(&t.rel)
                 {
@@ -258,7 +258,7 @@ impl Ctx<'_, '_> {
             );
         }
         if !self.opts.no_backup {
-            let store = self.paths.store(&facts.rank.sha256);
+            let store = self.paths.store(&facts.rank.sha256)?;
             if !self.view.exists(&store) {
                 self.view.put_bytes(&store, new.clone());
             }

@@ -299,7 +299,7 @@ pub fn install(
                     });
                 }
                 report.branch = record.branch.clone();
-                save_record(&mut view, &session.paths, &record);
+                save_record(&mut view, &session.paths, &record)?;
             }
             Err(EngineError::NotApplicable { reason, .. }) if opts.skip_inapplicable => {
                 log.msg(Msg::NotApplicableSkipped, &[&kb, &reason]);
