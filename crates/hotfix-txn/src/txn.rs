@@ -269,6 +269,7 @@ impl<'a> Txn<'a> {
         staged: &Staged,
         mut preserve: Vec<Preserve>,
     ) -> Result<(), TxnError> {
+        fits(target)?;
         if !self.journal.sequential && !self.targets.insert(target.clone()) {
             return Err(TxnError::Plan(format!(
                 "{target} is replaced twice in one transaction"
@@ -293,6 +294,7 @@ impl<'a> Txn<'a> {
             preserve.clear();
         }
         for p in &preserve {
+            fits(&p.path)?;
             self.claim(&p.path)?;
         }
         if let Some(parent) = target.parent() {
@@ -310,6 +312,8 @@ impl<'a> Txn<'a> {
     /// Plans a new file `to` holding the bytes `from` has when this operation
     /// runs (a hard link where possible). `to` must not exist yet.
     pub fn link(&mut self, from: &RelPath, to: &RelPath) -> Result<(), TxnError> {
+        fits(from)?;
+        fits(to)?;
         self.claim(to)?;
         self.journal.ops.push(Op::Link {
             from: from.clone(),
@@ -321,8 +325,10 @@ impl<'a> Txn<'a> {
     /// Plans moving `target` away: to `keep_at` (which belongs to the new
     /// state) or, when `None`, to scratch space removed at cleanup.
     pub fn remove(&mut self, target: &RelPath, keep_at: Option<RelPath>) -> Result<(), TxnError> {
+        fits(target)?;
         let (to, keep) = match keep_at {
             Some(p) => {
+                fits(&p)?;
                 self.claim(&p)?;
                 (p, true)
             }
@@ -408,4 +414,12 @@ impl<'a> Txn<'a> {
         }
         Ok(summary)
     }
+}
+
+/// Refuses, while planning, a path longer than Linux can name (a name over
+/// `NAME_MAX`, a path under the root over `PATH_MAX`), so a transaction never
+/// starts that would fail half-way and could not be rolled back.
+fn fits(p: &RelPath) -> Result<(), TxnError> {
+    hotfix_fs::check_path_len(std::path::Path::new(p.as_str()))
+        .map_err(|e| TxnError::Plan(e.to_string()))
 }

@@ -138,9 +138,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().collect();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if switches::wants_update_help(&args) {
-        print!("{}", hotfix_i18n::Lang::from_env().update_help());
+        ui::out!("{}", hotfix_i18n::Lang::from_env().update_help());
         return ExitCode::SUCCESS;
     }
     let args = switches::normalise_verify_args(switches::normalise_install_args(args));

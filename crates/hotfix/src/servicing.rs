@@ -9,7 +9,7 @@ use hotfix_i18n::{Lang, Msg};
 use hotfix_package::Package;
 
 use crate::ImageArg;
-use crate::ui::{CliError, CmdResult, print_json, spinner};
+use crate::ui::{CliError, CmdResult, out, outln, print_json, spinner};
 
 /// `hotfix install`.
 #[derive(Debug, Args)]
@@ -149,9 +149,13 @@ pub fn read_packages(fs: &dyn Fs, paths: &[PathBuf]) -> Result<Vec<Package>, Cli
         .collect()
 }
 
-/// The command line as typed, for logs and journals.
+/// The command line as typed, for logs and journals (bytes that are not
+/// UTF-8 shown as replacement characters).
 pub fn command_line() -> String {
-    std::env::args().collect::<Vec<_>>().join(" ")
+    std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Prints an install report for people, in the user's language.
@@ -159,7 +163,7 @@ pub fn print_install(report: &InstallReport) {
     let lang = Lang::from_env();
     for p in &report.packages {
         if let Some(reason) = &p.not_applicable {
-            println!("{}", lang.fmt(Msg::CliSkipped, &[&p.kb, reason]));
+            outln!("{}", lang.fmt(Msg::CliSkipped, &[&p.kb, reason]));
             continue;
         }
         let n = |actions: &[FileAction]| {
@@ -185,18 +189,18 @@ pub fn print_install(report: &InstallReport) {
                 &branch,
             ],
         );
-        println!("{line}");
+        outln!("{line}");
     }
     let closing = match report.outcome {
         Outcome::RestartRequired => Msg::CliInstalledRestart,
         Outcome::Success => Msg::CliInstalled,
     };
-    println!("{}", lang.text(closing));
+    outln!("{}", lang.text(closing));
 }
 
 /// `hotfix install`.
 pub fn install(a: &InstallArgs) -> CmdResult {
-    let fs = filesystem()?;
+    let fs = filesystem(&a.image.image)?;
     if a.list {
         return list(&a.image, a.json);
     }
@@ -210,7 +214,7 @@ pub fn install(a: &InstallArgs) -> CmdResult {
                 .clone()
                 .unwrap_or_else(|| PathBuf::from(pkg.kb().to_string()));
             let n = hotfix_package::extract(fs.as_ref(), pkg, &dir)?;
-            println!(
+            outln!(
                 "{}: extracted {n} files to {}",
                 pkg.file_name,
                 dir.display()
@@ -255,7 +259,7 @@ pub fn install(a: &InstallArgs) -> CmdResult {
     if restart && !a.norestart && !a.dry_run {
         let r = hotfix_engine::restart(&session, &command_line())?;
         if !a.json {
-            println!(
+            outln!(
                 "Restart step: processed {} queued operations.",
                 r.steps.len()
             );
@@ -267,21 +271,21 @@ pub fn install(a: &InstallArgs) -> CmdResult {
 
 /// `hotfix restart`.
 pub fn restart(image: &ImageArg, json: bool) -> CmdResult {
-    let fs = filesystem()?;
+    let fs = filesystem(&image.image)?;
     let session = open(fs.as_ref(), image)?;
     let report = hotfix_engine::restart(&session, &command_line())?;
     if json {
         print_json(&report);
     } else if report.steps.is_empty() {
-        println!("Nothing queued: PendingFileRenameOperations is empty.");
+        outln!("Nothing queued: PendingFileRenameOperations is empty.");
     } else {
         for s in &report.steps {
             match &s.target {
-                Some(t) => println!("{} -> {}: {}", s.source, t, s.result),
-                None => println!("{} -> DELETE: {}", s.source, s.result),
+                Some(t) => outln!("{} -> {}: {}", s.source, t, s.result),
+                None => outln!("{} -> DELETE: {}", s.source, s.result),
             }
         }
-        println!(
+        outln!(
             "Processed {} queued operations; the queue is now empty.",
             report.steps.len()
         );
@@ -291,16 +295,17 @@ pub fn restart(image: &ImageArg, json: bool) -> CmdResult {
 
 /// `hotfix chain`.
 pub fn chain(image: &ImageArg, logfile: Option<&Path>, json: bool) -> CmdResult {
-    let fs = filesystem()?;
+    let fs = filesystem(&image.image)?;
     let session = open(fs.as_ref(), image)?;
     let report = hotfix_engine::chain(&session, logfile, &command_line())?;
     if json {
         print_json(&report);
     } else {
-        print!("{}", report.log);
-        println!(
+        out!("{}", report.log);
+        outln!(
             "QChain: {} queued entries before, {} after.",
-            report.before, report.after
+            report.before,
+            report.after
         );
     }
     Ok(0)
@@ -308,14 +313,14 @@ pub fn chain(image: &ImageArg, logfile: Option<&Path>, json: bool) -> CmdResult 
 
 /// `hotfix uninstall`.
 pub fn uninstall(image: &ImageArg, kbs: &[String], json: bool) -> CmdResult {
-    let fs = filesystem()?;
+    let fs = filesystem(&image.image)?;
     let session = open(fs.as_ref(), image)?;
     let report = hotfix_engine::uninstall(&session, kbs, &command_line())?;
     if json {
         print_json(&report);
     } else {
         for r in &report.restored {
-            println!(
+            outln!(
                 "{}: {} -> {} (required by {}){}",
                 r.target,
                 r.from.as_deref().unwrap_or("(absent)"),
@@ -329,25 +334,25 @@ pub fn uninstall(image: &ImageArg, kbs: &[String], json: bool) -> CmdResult {
             );
         }
         for w in &report.warnings {
-            println!("warning: {w}");
+            outln!("warning: {w}");
         }
-        println!("Removed {}.", report.removed.join(", "));
+        outln!("Removed {}.", report.removed.join(", "));
     }
     Ok(if report.restart_required { 3010 } else { 0 })
 }
 
 /// `hotfix list` and `install -l`.
 pub fn list(image: &ImageArg, json: bool) -> CmdResult {
-    let fs = filesystem()?;
+    let fs = filesystem(&image.image)?;
     let session = open(fs.as_ref(), image)?;
     let entries = hotfix_engine::list(&session)?;
     if json {
         print_json(&entries);
     } else if entries.is_empty() {
-        println!("No hotfixes installed.");
+        outln!("No hotfixes installed.");
     } else {
         for e in &entries {
-            println!(
+            outln!(
                 "{:<12} {:<20} {:<7} {:>3} files  {}",
                 e.kb,
                 e.installed_on,
@@ -362,7 +367,7 @@ pub fn list(image: &ImageArg, json: bool) -> CmdResult {
 
 /// `hotfix verify`.
 pub fn verify(a: &VerifyArgs) -> CmdResult {
-    let fs = filesystem()?;
+    let fs = filesystem(&a.image.image)?;
     let session = open(fs.as_ref(), &a.image)?;
     let report = hotfix_engine::verify(&session)?;
     let text = if a.details {
@@ -374,7 +379,7 @@ pub fn verify(a: &VerifyArgs) -> CmdResult {
     if a.json {
         print_json(&report);
     } else if !a.quiet {
-        print!("{text}");
+        out!("{text}");
     }
     if let Some(location) = &a.log_file {
         let name = format!("{}.log", report.computer);
@@ -391,7 +396,7 @@ pub fn verify(a: &VerifyArgs) -> CmdResult {
         };
         write_report(fs.as_ref(), &path, text)?;
         if !a.quiet && !a.json {
-            println!(
+            outln!(
                 "{}",
                 lang.fmt(Msg::CliReportWritten, &[&path.display().to_string()])
             );

@@ -15,7 +15,7 @@ use indicatif::ProgressBar;
 use crate::ImageArg;
 use crate::formats::{load_data, parse_lang, parse_os};
 use crate::servicing::{Check, command_line, filesystem, open, open_package};
-use crate::ui::{CliError, CmdResult, count_bar, print_json};
+use crate::ui::{CliError, CmdResult, count_bar, outln, print_json};
 
 /// One progress bar per setup stage, like the original's dialog.
 #[derive(Debug, Default)]
@@ -155,8 +155,8 @@ pub fn synth(a: &SynthSpArgs) -> CmdResult {
     let path = a.out.join(&sp.file_name);
     write_atomic(&OsFs, &path, &sp.bytes)
         .map_err(|e| CliError::msg(format!("cannot write {}: {e}", path.display())))?;
-    println!("{}", path.display());
-    println!(
+    outln!("{}", path.display());
+    outln!(
         "{} payload files, {} MB payload, {} MB package, built in {:.1} s",
         sp.files,
         hotfix_sp::mb(sp.payload_bytes),
@@ -168,7 +168,8 @@ pub fn synth(a: &SynthSpArgs) -> CmdResult {
 
 /// `hotfix sp ...`.
 pub fn sp(c: &SpCommand) -> CmdResult {
-    let fs = filesystem()?;
+    let (SpCommand::Install { image, .. } | SpCommand::Uninstall { image, .. }) = c;
+    let fs = filesystem(&image.image)?;
     match c {
         SpCommand::Install {
             image,
@@ -208,7 +209,7 @@ pub fn sp(c: &SpCommand) -> CmdResult {
             if *json {
                 print_json(&report);
             } else {
-                println!("disk space: {}", report.space.describe());
+                outln!("disk space: {}", report.space.describe());
                 let n = |v: usize| v.to_string();
                 let line = hotfix_i18n::Lang::from_env().fmt(
                     hotfix_i18n::Msg::CliSpInstalled,
@@ -221,19 +222,19 @@ pub fn sp(c: &SpCommand) -> CmdResult {
                         &report.restore_point.to_string(),
                     ],
                 );
-                println!("{line}");
+                outln!("{line}");
                 for f in &report.unreadable_replaced {
-                    println!("  {f}: version unreadable, replaced (rule R3)");
+                    outln!("  {f}: version unreadable, replaced (rule R3)");
                 }
                 for kb in &report.migrated {
-                    println!(
+                    outln!(
                         "  {kb}: dual-mode update migrated to its post-SP1 files (Xpsp1hfm.log)"
                     );
                 }
                 for kb in &report.superseded {
-                    println!("  {kb}: superseded by the service pack");
+                    outln!("  {kb}: superseded by the service pack");
                 }
-                println!("log: {}", report.log);
+                outln!("log: {}", report.log);
             }
             Ok(report.outcome.code())
         }
@@ -251,9 +252,9 @@ pub fn sp(c: &SpCommand) -> CmdResult {
                         &report.removed.to_string(),
                     ],
                 );
-                println!("{line}");
+                outln!("{line}");
                 for kb in &report.restored_pre_sp1 {
-                    println!("  {kb}: the pre-SP1 version of the update is restored");
+                    outln!("  {kb}: the pre-SP1 version of the update is restored");
                 }
             }
             Ok(0)
@@ -293,12 +294,15 @@ fn cancel_on_ctrl_c() -> Cancel {
 
 /// `hotfix restore-point ...`.
 pub fn restore_point(c: &RestoreCommand) -> CmdResult {
-    let fs: Box<dyn Fs> = filesystem()?;
+    let (RestoreCommand::List { image }
+    | RestoreCommand::Create { image, .. }
+    | RestoreCommand::Restore { image, .. }) = c;
+    let fs: Box<dyn Fs> = filesystem(&image.image)?;
     match c {
         RestoreCommand::List { image } => {
             let session = open(fs.as_ref(), image)?;
             for p in hotfix_sp::list_restore_points(&session)? {
-                println!(
+                outln!(
                     "{:>3}  {}  {} ({} files)",
                     p.number,
                     p.created,
@@ -310,12 +314,12 @@ pub fn restore_point(c: &RestoreCommand) -> CmdResult {
         RestoreCommand::Create { image, description } => {
             let session = open(fs.as_ref(), image)?;
             let n = hotfix_sp::create_restore_point(&session, description)?;
-            println!("restore point {n} created");
+            outln!("restore point {n} created");
         }
         RestoreCommand::Restore { image, number } => {
             let session = open(fs.as_ref(), image)?;
             let p = hotfix_sp::restore(&session, *number)?;
-            println!("restore point {} ({}) restored", p.number, p.description);
+            outln!("restore point {} ({}) restored", p.number, p.description);
         }
     }
     Ok(0)

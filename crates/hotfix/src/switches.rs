@@ -3,6 +3,8 @@
 //! the long options clap parses. An argument is only rewritten when it is
 //! one of the known switches, so Linux paths like `/tmp/x.exe` pass through.
 
+use std::ffi::OsString;
+
 /// Old single-letter switches and the long option each means.
 const LETTERS: &[(&str, &str)] = &[
     ("u", "--passive"),
@@ -62,31 +64,49 @@ pub fn normalise(arg: &str) -> Option<String> {
     }
 }
 
-/// Rewrites the arguments after the `install` subcommand.
-pub fn normalise_install_args(args: Vec<String>) -> Vec<String> {
-    let Some(pos) = args.iter().position(|a| a.eq_ignore_ascii_case("install")) else {
+/// Where `subcommand` is among the arguments.
+fn position(args: &[OsString], subcommand: &str) -> Option<usize> {
+    args.iter().position(|a| {
+        a.to_str()
+            .is_some_and(|a| a.eq_ignore_ascii_case(subcommand))
+    })
+}
+
+/// Rewrites the arguments after `subcommand` with `rewrite`. Arguments that
+/// are not UTF-8 (Linux paths may be any bytes) are never switches and pass
+/// through untouched, for clap to take as paths or refuse.
+fn rewrite_after(
+    args: Vec<OsString>,
+    subcommand: &str,
+    rewrite: fn(&str) -> Option<String>,
+) -> Vec<OsString> {
+    let Some(pos) = position(&args, subcommand) else {
         return args;
     };
     args.into_iter()
         .enumerate()
-        .map(|(i, a)| {
-            if i > pos {
-                normalise(&a).unwrap_or(a)
-            } else {
-                a
-            }
-        })
+        .map(
+            |(i, a)| match a.to_str().filter(|_| i > pos).and_then(rewrite) {
+                Some(long) => long.into(),
+                None => a,
+            },
+        )
         .collect()
+}
+
+/// Rewrites the arguments after the `install` subcommand.
+pub fn normalise_install_args(args: Vec<OsString>) -> Vec<OsString> {
+    rewrite_after(args, "install", normalise)
 }
 
 /// Whether the arguments after `install` ask for Update.exe's help (`/?`,
 /// `-?`, `/help`, `-help`): that prints the original's text, in its layout,
 /// instead of clap's (`--help` still gives clap's).
-pub fn wants_update_help(args: &[String]) -> bool {
-    let Some(pos) = args.iter().position(|a| a.eq_ignore_ascii_case("install")) else {
+pub fn wants_update_help(args: &[OsString]) -> bool {
+    let Some(pos) = position(args, "install") else {
         return false;
     };
-    args[pos + 1..].iter().any(|a| {
+    args[pos + 1..].iter().filter_map(|a| a.to_str()).any(|a| {
         let body = a.strip_prefix('/').or_else(|| a.strip_prefix('-'));
         body.is_some_and(|b| b == "?" || b.eq_ignore_ascii_case("help"))
     })
@@ -111,24 +131,14 @@ pub fn normalise_qfecheck(arg: &str) -> Option<String> {
 }
 
 /// Rewrites the arguments after the `verify` subcommand.
-pub fn normalise_verify_args(args: Vec<String>) -> Vec<String> {
-    let Some(pos) = args.iter().position(|a| a.eq_ignore_ascii_case("verify")) else {
-        return args;
-    };
-    args.into_iter()
-        .enumerate()
-        .map(|(i, a)| {
-            if i > pos {
-                normalise_qfecheck(&a).unwrap_or(a)
-            } else {
-                a
-            }
-        })
-        .collect()
+pub fn normalise_verify_args(args: Vec<OsString>) -> Vec<OsString> {
+    rewrite_after(args, "verify", normalise_qfecheck)
 }
 
 #[cfg(test)]
 mod tests {
+    use std::ffi::OsString;
+
     use super::{normalise, normalise_qfecheck, wants_update_help};
 
     #[test]
@@ -147,7 +157,7 @@ mod tests {
 
     #[test]
     fn update_help_spellings() {
-        let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let args = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
         for h in ["/?", "-?", "/help", "/HELP", "-help"] {
             assert!(wants_update_help(&args(&["hotfix", "install", h])), "{h}");
         }

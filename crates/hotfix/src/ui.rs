@@ -1,6 +1,8 @@
 //! Output: progress bars, JSON, failures in Update.exe's terms, exit codes.
 
+use std::io::Write;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use hotfix_engine::{EngineError, ExtCode, MASKED_FAILURE};
@@ -51,10 +53,37 @@ impl From<hotfix_bench::BenchError> for CliError {
 /// A command's result: the Windows exit code (0, 3010) or a failure.
 pub type CmdResult = Result<u32, CliError>;
 
+/// Set once a write to stdout failed, so the failure is reported once.
+static STDOUT_FAILED: AtomicBool = AtomicBool::new(false);
+
+/// Writes to stdout. A closed stdout (`hotfix list | head -0`: `EPIPE`;
+/// Rust ignores SIGPIPE, so `println!` would panic) does not stop the
+/// command: whatever it changes and logs is finished, only the report is
+/// lost. Any other failure is said once on stderr.
+pub fn write_out(args: std::fmt::Arguments<'_>) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_fmt(args).and_then(|()| stdout.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+        && !STDOUT_FAILED.swap(true, Ordering::Relaxed)
+    {
+        eprintln!("warning: cannot write to stdout: {e}");
+    }
+}
+
+/// `print!` through [`write_out`].
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::ui::write_out(format_args!($($arg)*)) };
+}
+/// `println!` through [`write_out`].
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::ui::write_out(format_args!("{}\n", format_args!($($arg)*))) };
+}
+pub(crate) use {out, outln};
+
 /// Prints `value` as pretty JSON on stdout.
 pub fn print_json<T: Serialize>(value: &T) {
     match serde_json::to_string_pretty(value) {
-        Ok(s) => println!("{s}"),
+        Ok(s) => outln!("{s}"),
         Err(e) => eprintln!("error: cannot format JSON: {e}"),
     }
 }
