@@ -55,6 +55,11 @@ pub struct FileRecord {
     pub action: FileAction,
     /// The backup of the file it replaced, image-relative.
     pub backup: Option<String>,
+    /// SHA-256 of the backup as the install wrote it: uninstall removes
+    /// the backup only while it still holds these bytes (records from
+    /// before this field leave their backups in place).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_sha256: Option<String>,
 }
 
 /// A registry value the package's AddReg/DelReg changed, with its old value.

@@ -43,12 +43,12 @@ pub fn generate() -> Result<Vec<Fixture>, String> {
     out.push(fixture(
         "journal",
         "journal-prepared.json",
-        journal(JournalState::Prepared)?.encode(),
+        journal(JournalState::Prepared)?.encode(&crate::targets::fuzz_key()),
     ));
     out.push(fixture("journal", "journal-committed-sequential.json", {
         let mut j = journal(JournalState::Committed)?;
         j.sequential = true;
-        j.encode()
+        j.encode(&crate::targets::fuzz_key())
     }));
     out.extend(pfro());
     Ok(out)

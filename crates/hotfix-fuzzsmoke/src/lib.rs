@@ -20,4 +20,4 @@ mod mutate;
 mod targets;
 
 pub use mutate::{Rng, mutate};
-pub use targets::Target;
+pub use targets::{Target, fuzz_key};

@@ -8,8 +8,7 @@ use hotfix_hive::{Hive, REG_MULTI_SZ, Value};
 use hotfix_inf::{Inf, UpdateInf};
 use hotfix_package::{Manifest, Package};
 use hotfix_pending::PendingQueue;
-use hotfix_txn::Journal;
-use sha2::{Digest, Sha256};
+use hotfix_txn::{HostKey, Journal};
 
 /// A parser under test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,8 +31,8 @@ pub enum Target {
     /// `Hive::parse` (and the dirty-tolerant variant); what parses must
     /// write with `to_bytes` and read back.
     Hive,
-    /// `Journal::decode` of the bytes and of the bytes behind a valid
-    /// checksum line, round-tripped through `encode`.
+    /// `Journal::decode` of the bytes and of the bytes behind a valid MAC
+    /// (under [`fuzz_key`]), round-tripped through `encode`.
     Journal,
     /// `Value::from_raw(REG_MULTI_SZ, ..)` then `PendingQueue::parse`.
     Pfro,
@@ -189,23 +188,33 @@ fn hive(data: &[u8]) {
     }
 }
 
+/// The host key the harnesses sign and verify journals with.
+pub fn fuzz_key() -> HostKey {
+    HostKey::from_bytes([0x5a; hotfix_txn::KEY_LEN])
+}
+
 fn journal(data: &[u8]) {
-    // As stored, and as a body behind a matching checksum: random bytes
-    // almost never carry a valid SHA-256, which would leave the JSON and
-    // path checks behind it unexplored.
+    // As stored, and as a body behind a matching MAC: random bytes never
+    // carry a valid MAC, which would leave the JSON and path checks behind
+    // it unexplored.
+    let key = fuzz_key();
     let wrapped = frame_journal(data);
     for bytes in [data, &wrapped] {
-        if let Ok(journal) = Journal::decode(bytes, "fuzz") {
-            let again = Journal::decode(&journal.encode(), "fuzz");
+        if let Ok(journal) = Journal::decode(bytes, "fuzz", Some(&key)) {
+            let again = Journal::decode(&journal.encode(&key), "fuzz", Some(&key));
             assert_eq!(again.ok().as_ref(), Some(&journal));
         }
     }
 }
 
-/// `body` behind the journal's header and a checksum that matches it.
+/// `body` behind the journal's header and a MAC under [`fuzz_key`].
 pub(crate) fn frame_journal(body: &[u8]) -> Vec<u8> {
-    let sum = hex::encode(Sha256::digest(body));
-    [format!("HOTFIX-JOURNAL 1\nsha256 {sum}\n").as_bytes(), body].concat()
+    let mac = fuzz_key().mac(body);
+    [
+        format!("HOTFIX-JOURNAL 2\nblake3-mac {mac}\n").as_bytes(),
+        body,
+    ]
+    .concat()
 }
 
 fn pfro(data: &[u8]) {

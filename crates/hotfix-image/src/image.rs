@@ -153,6 +153,14 @@ impl Image {
         StateDir::new(&self.root, dir)
     }
 
+    /// Why no package, registry line or queued rename may write `rel`
+    /// (hotfix's state, the hives, a profile's NTUSER.DAT, a name that
+    /// would make the image unopenable); `None` for an ordinary path.
+    pub fn protected(&self, rel: &RelPath) -> Option<&'static str> {
+        let parts: Vec<String> = rel.as_str().split('/').map(fold).collect();
+        winpath::protected(&fold(self.windir.as_str()), &parts)
+    }
+
     /// `%windir%\system32\config\SOFTWARE`, spelled as on disk.
     pub fn software_hive(&self) -> RelPath {
         self.software.clone()

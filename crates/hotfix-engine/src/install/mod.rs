@@ -19,7 +19,7 @@ pub use dual::XPSP1HFM_DIR;
 pub use files::staged_name;
 pub(crate) use files::{HF_MIG_DIR, join};
 pub(crate) use footprint::FootprintKeys;
-pub use plan::applicability;
+pub use plan::{applicability, check_writable};
 
 use crate::log::InstallerLog;
 use crate::record::{
