@@ -15,7 +15,7 @@ use hotfix_txn::{Journal, JournalState, Op, Preserve, RelPath};
 #[derive(Debug, Clone)]
 pub struct Fixture {
     /// Subdirectory of `corpus/`: `cab`, `pkg`, `pe`, `hive`, `inf`,
-    /// `manifest`, `journal` or `pfro`.
+    /// `manifest`, `journal`, `pfro`, `record` or `inuse`.
     pub kind: &'static str,
     /// File name: what it is, or for a hostile file the attack it carries.
     pub name: String,
@@ -51,6 +51,7 @@ pub fn generate() -> Result<Vec<Fixture>, String> {
         j.encode(&crate::targets::fuzz_key())
     }));
     out.extend(pfro());
+    out.extend(crate::state::fixtures()?);
     Ok(out)
 }
 

@@ -36,6 +36,13 @@ pub enum Target {
     Journal,
     /// `Value::from_raw(REG_MULTI_SZ, ..)` then `PendingQueue::parse`.
     Pfro,
+    /// A signed journal recovered on a small in-memory image: nothing
+    /// outside the image may change (the image-escape oracle).
+    JournalReplay,
+    /// An install record (`installed\KBnnnnnn.json`), round-tripped.
+    Record,
+    /// The in-use list (`inuse.lst`): every path stays in the image.
+    InUse,
 }
 
 /// Caps for the cabinet harness: lower than the defaults so one input
@@ -50,7 +57,7 @@ fn cab_limits() -> Limits {
 
 impl Target {
     /// Every target, in a fixed order.
-    pub const ALL: [Target; 10] = [
+    pub const ALL: [Target; 13] = [
         Target::Cab,
         Target::FindCabinet,
         Target::Package,
@@ -61,6 +68,9 @@ impl Target {
         Target::Hive,
         Target::Journal,
         Target::Pfro,
+        Target::JournalReplay,
+        Target::Record,
+        Target::InUse,
     ];
 
     /// The cargo-fuzz target name.
@@ -76,6 +86,9 @@ impl Target {
             Target::Hive => "hive",
             Target::Journal => "journal",
             Target::Pfro => "pfro",
+            Target::JournalReplay => "journal_replay",
+            Target::Record => "record",
+            Target::InUse => "inuse",
         }
     }
 
@@ -89,8 +102,10 @@ impl Target {
             Target::Inf | Target::UpdateInf => &["inf"],
             Target::Pe => &["pe", "pkg"],
             Target::Hive => &["hive"],
-            Target::Journal => &["journal"],
+            Target::Journal | Target::JournalReplay => &["journal"],
             Target::Pfro => &["pfro"],
+            Target::Record => &["record"],
+            Target::InUse => &["inuse"],
         }
     }
 
@@ -120,6 +135,9 @@ impl Target {
             Target::Hive => hive(data),
             Target::Journal => journal(data),
             Target::Pfro => pfro(data),
+            Target::JournalReplay => crate::state::journal_replay(data),
+            Target::Record => crate::state::record(data),
+            Target::InUse => crate::state::in_use(data),
         }
     }
 }
@@ -188,9 +206,12 @@ fn hive(data: &[u8]) {
     }
 }
 
+/// The bytes of [`fuzz_key`], as a host's key file holds them.
+pub(crate) const FUZZ_KEY_BYTES: [u8; hotfix_txn::KEY_LEN] = [0x5a; hotfix_txn::KEY_LEN];
+
 /// The host key the harnesses sign and verify journals with.
 pub fn fuzz_key() -> HostKey {
-    HostKey::from_bytes([0x5a; hotfix_txn::KEY_LEN])
+    HostKey::from_bytes(FUZZ_KEY_BYTES)
 }
 
 fn journal(data: &[u8]) {
