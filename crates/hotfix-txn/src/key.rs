@@ -88,13 +88,21 @@ impl HostKey {
         let mut key = [0u8; KEY_LEN];
         rustix::rand::getrandom(&mut key, rustix::rand::GetRandomFlags::empty())
             .map_err(|e| what(e.into()))?;
-        let created = create_dir_all(fs, dir).map_err(what)?;
-        for d in &created {
-            if let Some(parent) = d.parent() {
-                fs.sync_dir(parent).map_err(what)?;
+        // Only the owner may read the key (or list its directory): whoever
+        // reads it can forge journals. The `Fs` layer has no modes, so the
+        // creation runs under a private umask; it runs before any staging
+        // thread exists.
+        let umask = rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+        let written = create_dir_all(fs, dir).and_then(|created| {
+            for d in &created {
+                if let Some(parent) = d.parent() {
+                    fs.sync_dir(parent)?;
+                }
             }
-        }
-        write_atomic(fs, &key_path(dir), &key).map_err(what)?;
+            write_atomic(fs, &key_path(dir), &key)
+        });
+        rustix::process::umask(umask);
+        written.map_err(what)?;
         Ok(Self(key))
     }
 

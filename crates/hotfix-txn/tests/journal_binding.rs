@@ -235,3 +235,18 @@ fn a_journal_this_host_wrote_is_replayed() {
     );
     assert!(!fs.exists(Path::new("/img/WINDOWS/$hotfix$/journal")));
 }
+
+#[test]
+fn the_host_key_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("state/hotfix");
+    let key = HostKey::load_or_create(&hotfix_fs::OsFs, &dir).unwrap();
+    #[allow(clippy::disallowed_methods)]
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir.join("journal.key")), 0o600);
+    assert_eq!(mode(&dir), 0o700);
+    // Loaded again, it is the same key.
+    let again = HostKey::load(&hotfix_fs::OsFs, &dir).unwrap().unwrap();
+    assert_eq!(again.mac(b"x"), key.mac(b"x"));
+}
