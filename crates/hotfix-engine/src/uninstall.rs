@@ -318,6 +318,20 @@ fn check_record(
         ),
     };
     let parse = |p: &str| RelPath::new(p).map_err(|e| bad(e.to_string()));
+    // The registry keys uninstall deletes are named after these two.
+    if rec.kb.parse::<hotfix_model::KbId>().is_err() {
+        return Err(bad(format!("{:?} is not a KB number", rec.kb)));
+    }
+    let parts: Vec<&str> = rec.updates_key.split('\\').collect();
+    if parts.len() < 2
+        || parts.iter().any(|p| p.trim().is_empty())
+        || !parts[parts.len() - 1].eq_ignore_ascii_case(&rec.kb)
+    {
+        return Err(bad(format!(
+            "its Updates key {:?} is not <product>\\SPn\\{}",
+            rec.updates_key, rec.kb
+        )));
+    }
     let dir = rec.backup_dir.as_deref().map(parse).transpose()?;
     let expected = join(image.windir(), &format!("$NtUninstall{}$", rec.kb));
     if let Some(dir) = &dir

@@ -253,6 +253,14 @@ fn an_edited_record_cannot_point_uninstall_anywhere_the_install_did_not_write() 
             Box::new(|r| r["backup_dir"] = "WINDOWS/system32".into()),
         ),
         (
+            "Updates key is empty (would delete the whole Updates key)",
+            Box::new(|r| r["updates_key"] = "".into()),
+        ),
+        (
+            "Updates key names another key",
+            Box::new(|r| r["updates_key"] = "Windows XP\\SP3".into()),
+        ),
+        (
             "backup folder climbs out",
             Box::new(|r| r["backup_dir"] = "WINDOWS/../..".into()),
         ),
@@ -276,6 +284,15 @@ fn an_edited_record_cannot_point_uninstall_anywhere_the_install_did_not_write() 
         );
         g.assert_outside_untouched();
     }
+    // An empty KB, asked for by name, would delete the whole HotFix and
+    // Uninstall keys.
+    let mut r = record.clone();
+    r["kb"] = "".into();
+    g.write_rel(&record_path(), &serde_json::to_vec(&r).unwrap());
+    let before = g.lab.snapshot();
+    let err = g.lab.uninstall(&[""]).expect_err("empty KB");
+    assert!(err.to_string().contains("not a KB number"), "{err}");
+    assert_eq!(image_diff(&before, &g.lab.snapshot()), Vec::<String>::new());
 }
 
 #[test]
