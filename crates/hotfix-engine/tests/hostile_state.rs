@@ -168,7 +168,7 @@ fn a_planted_journal_through_a_symlink_never_moves_a_host_file() {
     let tmp = tempfile::tempdir().unwrap();
     let u = foo_update();
     let root = tmp.path().join("image");
-    let mut spec = hotfix_image::GenerateSpec::new(
+    let mut spec = hotfix_synth::GenerateSpec::new(
         hotfix_model::Product::WindowsXp,
         hotfix_model::SpLevel(2),
         hotfix_model::Language::ENU,
@@ -177,7 +177,7 @@ fn a_planted_journal_through_a_symlink_never_moves_a_host_file() {
     let data = hotfix_dataset::DataSet {
         updates: vec![u.clone()],
     };
-    hotfix_image::generate(&OsFs, &root, &spec, &data, &mut |_, _| {}).unwrap();
+    hotfix_synth::generate(&OsFs, &root, &spec, &data, &mut |_, _| {}).unwrap();
     let secret = tmp.path().join("secret.dll");
     std::fs::write(&secret, b"outside the image").unwrap();
     std::os::unix::fs::symlink(&secret, root.join("WINDOWS/system32/evil.dll")).unwrap();

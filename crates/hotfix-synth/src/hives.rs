@@ -4,10 +4,12 @@
 
 use hotfix_dataset::release_tag;
 use hotfix_hive::{Hive, HiveError, Value};
+use hotfix_image::{
+    DEFAULT_PROFILES_DIRECTORY, DEFAULT_USER_PROFILE, NT_CURRENT_VERSION, PROFILE_LIST,
+    SESSION_MANAGER,
+};
 
 use crate::GenerateSpec;
-use crate::identity::{NT_CURRENT_VERSION, SESSION_MANAGER};
-use crate::profiles::{DEFAULT_PROFILES_DIRECTORY, DEFAULT_USER_PROFILE, PROFILE_LIST};
 
 /// The KnownDLLs of a stock XP SP2 / Server 2003 install (value name, file).
 const KNOWN_DLLS: &[&str] = &[
