@@ -103,14 +103,14 @@ impl Registry {
         key: &str,
     ) -> Result<(), EngineError> {
         let key = key.trim_matches('\\');
-        let cs = self.session_manager();
-        let cs = cs.split('\\').next().unwrap_or_default().to_owned();
+        let session_manager = self.session_manager();
+        let control_set = session_manager.split('\\').next().unwrap_or_default();
         let needed: Vec<String> = match hive {
             HiveName::Software => vec![hotfix_image::PROFILE_LIST.to_owned()],
             HiveName::System => vec![
                 "Select".to_owned(),
-                self.session_manager(),
-                format!("{cs}\\Control\\Nls\\Language"),
+                format!("{control_set}\\Control\\Nls\\Language"),
+                session_manager.clone(),
             ],
             HiveName::Default | HiveName::DefaultUser => vec![],
         };
@@ -131,7 +131,7 @@ impl Registry {
             why: if key.is_empty() {
                 "the root of a hive".to_owned()
             } else {
-                "a key hotfix needs to open the image".to_owned()
+                "a key hotfix needs to open the image, or one holding it".to_owned()
             },
         })
     }

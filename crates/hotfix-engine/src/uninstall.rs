@@ -116,7 +116,7 @@ pub fn uninstall(
                 rec.kb
             )));
         }
-        check_record(image, paths, &rec)?;
+        rec.check(image, paths)?;
         removing.push(rec);
     }
     let targets: BTreeSet<String> = removing
@@ -300,84 +300,6 @@ fn cur_written_by_remaining(records: &[InstallRecord], target: &str, sha: &Optio
             && f.target.eq_ignore_ascii_case(target)
             && Some(&f.sha256) == sha.as_ref()
     })
-}
-
-/// Refuses a record (edited, or planted in the image) that names paths
-/// no install writes: outside the image (they do not parse), hotfix's state,
-/// the hives, a profile's hive, a backup outside its backup folder, or a
-/// backup folder that is not this hotfix's `$NtUninstall…$`.
-fn check_record(
-    image: &hotfix_image::Image,
-    paths: &crate::record::StatePaths,
-    rec: &InstallRecord,
-) -> Result<(), EngineError> {
-    let bad = |problem: String| EngineError::State {
-        path: image.win_path(&paths.record(&rec.kb)),
-        problem: format!(
-            "{problem}; no install writes that, so the record was edited and is not used"
-        ),
-    };
-    let parse = |p: &str| RelPath::new(p).map_err(|e| bad(e.to_string()));
-    // The registry keys uninstall deletes are named after these two.
-    if rec.kb.parse::<hotfix_model::KbId>().is_err() {
-        return Err(bad(format!("{:?} is not a KB number", rec.kb)));
-    }
-    let parts: Vec<&str> = rec.updates_key.split('\\').collect();
-    if parts.len() < 2
-        || parts.iter().any(|p| p.trim().is_empty())
-        || !parts[parts.len() - 1].eq_ignore_ascii_case(&rec.kb)
-    {
-        return Err(bad(format!(
-            "its Updates key {:?} is not <product>\\SPn\\{}",
-            rec.updates_key, rec.kb
-        )));
-    }
-    let dir = rec.backup_dir.as_deref().map(parse).transpose()?;
-    let expected = join(image.windir(), &format!("$NtUninstall{}$", rec.kb));
-    if let Some(dir) = &dir
-        && !dir.as_str().eq_ignore_ascii_case(expected.as_str())
-    {
-        return Err(bad(format!(
-            "its backup folder {} is not {}",
-            image.win_path(dir),
-            image.win_path(&expected)
-        )));
-    }
-    for f in &rec.files {
-        let target = parse(&f.target)?;
-        if let Some(why) = image.protected(&target) {
-            return Err(bad(format!(
-                "it names {}, which is {why}",
-                image.win_path(&target)
-            )));
-        }
-        if let Some(backup) = f.backup.as_deref().map(parse).transpose()? {
-            let inside = dir.as_ref().is_some_and(|d| {
-                backup
-                    .as_str()
-                    .to_lowercase()
-                    .starts_with(&format!("{}/", d.as_str().to_lowercase()))
-            });
-            if !inside {
-                return Err(bad(format!(
-                    "the backup {} is outside its backup folder",
-                    image.win_path(&backup)
-                )));
-            }
-        }
-    }
-    if let Some(stash) = &rec.dual_mode {
-        let dir = parse(&stash.dir)?;
-        let expected = join(&join(image.windir(), crate::install::XPSP1HFM_DIR), &rec.kb);
-        if !dir.as_str().eq_ignore_ascii_case(expected.as_str()) {
-            return Err(bad(format!(
-                "its dual-mode folder {} is not {}",
-                image.win_path(&dir),
-                image.win_path(&expected)
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// Removes the backups the install made, each only while it holds the

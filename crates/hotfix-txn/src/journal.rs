@@ -108,7 +108,7 @@ impl Journal {
         let (magic, rest) = split_line(bytes).ok_or_else(|| bad("truncated"))?;
         if magic == MAGIC_UNBOUND.as_bytes() {
             return Err(bad(
-                "it is in the unbound format of hotfix before 2026-12, which cannot prove who wrote it",
+                "it is in the unbound format HOTFIX-JOURNAL 1, which cannot prove who wrote it",
             ));
         }
         if magic != MAGIC.as_bytes() {
