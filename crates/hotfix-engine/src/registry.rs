@@ -256,40 +256,26 @@ impl Registry {
 
     /// Writes the changed hives into the view; returns their paths.
     ///
-    /// Nothing is planned unless every hive about to be written parses
-    /// back from its bytes and SOFTWARE and SYSTEM still give the image's
-    /// identity: a hive that would leave the image unopenable is never
-    /// committed, whatever changed it.
+    /// Nothing is planned unless SOFTWARE and SYSTEM as changed still give
+    /// the image's identity (the next command opens the image by it);
+    /// `View::commit` then parses every hive's bytes before committing.
     pub fn store(self, view: &mut View<'_>) -> Result<Vec<RelPath>, EngineError> {
-        if !self.hives.iter().flatten().any(|l| l.dirty) {
-            return Ok(Vec::new());
-        }
-        let image = view.image();
-        let refuse = |problem: String| EngineError::BadPackageLine {
-            by: "the registry changes".into(),
-            problem: format!("{problem}, so the image could no longer be opened"),
-        };
-        image
-            .identity_of(self.hive(HiveName::Software), self.hive(HiveName::System))
-            .map_err(|e| refuse(format!("after them {e}")))?;
-        let mut encoded = Vec::new();
-        for l in self.hives.into_iter().flatten().filter(|l| l.dirty) {
-            let win = image.win_path(&l.path);
-            let bytes = l.hive.to_bytes().map_err(|e| EngineError::Hive {
-                path: win.clone(),
-                problem: e.to_string(),
-            })?;
-            Hive::parse(&bytes).map_err(|e| {
-                refuse(format!(
-                    "the hive {win} as written would not read back ({e})"
-                ))
-            })?;
-            encoded.push((l.path, bytes));
+        if self.hives.iter().flatten().any(|l| l.dirty) {
+            view.image()
+                .identity_of(self.hive(HiveName::Software), self.hive(HiveName::System))
+                .map_err(|e| EngineError::BadPackageLine {
+                    by: "the registry changes".into(),
+                    problem: format!("after them {e}, so the image could no longer be opened"),
+                })?;
         }
         let mut written = Vec::new();
-        for (path, bytes) in encoded {
-            view.put_bytes(&path, Arc::new(bytes));
-            written.push(path);
+        for l in self.hives.into_iter().flatten().filter(|l| l.dirty) {
+            let bytes = l.hive.to_bytes().map_err(|e| EngineError::Hive {
+                path: view.image().win_path(&l.path),
+                problem: e.to_string(),
+            })?;
+            view.put_bytes(&l.path, Arc::new(bytes));
+            written.push(l.path);
         }
         Ok(written)
     }

@@ -256,6 +256,7 @@ impl<'a> View<'a> {
         if effective.is_empty() {
             return Ok(Summary::default());
         }
+        self.check_hives(&effective)?;
         // A disk file that is removed and wanted at exactly one other path
         // moves there by rename instead of being copied.
         let mut uses: HashMap<String, usize> = HashMap::new();
@@ -299,6 +300,30 @@ impl<'a> View<'a> {
             return Err(e);
         }
         Ok(txn.commit()?)
+    }
+
+    /// Refuses to commit a hive file that would not parse: whatever planned
+    /// it (the registry of any command, a restore point's or a service
+    /// pack backup's snapshot read from the image), the image is never left
+    /// with a hive it cannot open.
+    fn check_hives(&self, effective: &[(RelPath, Option<Content>)]) -> Result<(), EngineError> {
+        for (p, c) in effective {
+            let Some(c) = c.as_ref().filter(|_| self.image.is_hive_file(p)) else {
+                continue;
+            };
+            let bytes = match c {
+                Content::Bytes(b) => b.clone(),
+                Content::Disk(src) => self.read_disk(src)?,
+                Content::Packaged(f) => Arc::new(f.read()?),
+            };
+            hotfix_hive::Hive::parse(&bytes).map_err(|e| EngineError::Hive {
+                path: self.image.win_path(p),
+                problem: format!(
+                    "the bytes planned for it do not parse ({e}); nothing was changed"
+                ),
+            })?;
+        }
+        Ok(())
     }
 
     /// What `effective` becomes: the operations and the new bytes to stage.

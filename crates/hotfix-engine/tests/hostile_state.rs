@@ -311,6 +311,28 @@ fn uninstall_leaves_a_file_changed_since_the_install_and_says_so() {
         report.warnings
     );
     g.assert_outside_untouched();
+    // An edited record naming a file the install never wrote: its bytes
+    // are not the recorded ones, so it is left, and said so.
+    let g = Guarded::new(&foo_update());
+    let mut record = installed(&g);
+    g.lab
+        .write(r"C:\WINDOWS\system32\other.dll", b"not the install's");
+    record["files"][0]["target"] = "WINDOWS/system32/other.dll".into();
+    g.write_rel(&record_path(), &serde_json::to_vec(&record).unwrap());
+    let report = g.lab.uninstall(&[KB]).unwrap();
+    assert_eq!(
+        g.lab.read(r"C:\WINDOWS\system32\other.dll").unwrap(),
+        b"not the install's"
+    );
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains("other.dll") && w.contains("changed since the install")),
+        "{:?}",
+        report.warnings
+    );
+    g.assert_outside_untouched();
 }
 
 #[test]
@@ -564,4 +586,51 @@ fn chain_with_an_unwritable_log_commits_nothing() {
     assert!(!err.to_string().contains("rolled back"), "{err}");
     assert_eq!(image_diff(&before, &g.lab.snapshot()), Vec::<String>::new());
     g.assert_outside_untouched();
+}
+
+#[test]
+fn a_hive_that_would_not_parse_is_never_committed() {
+    let g = Guarded::new(&foo_update());
+    let image = g.lab.image();
+    // A restore point's or a backup's snapshot read from the image is as
+    // untrusted as the image: planted garbage must not replace a hive.
+    g.lab
+        .write(r"C:\WINDOWS\system32\snapshot.hiv", b"regf but not really");
+    let snapshot = image
+        .resolve(&g.lab.fs, r"C:\WINDOWS\system32\snapshot.hiv")
+        .unwrap();
+    let user = image
+        .resolve(
+            &g.lab.fs,
+            r"C:\Documents and Settings\Default User\NTUSER.DAT",
+        )
+        .unwrap();
+    let plans: Vec<(&str, RelPath, hotfix_engine::Content)> = vec![
+        (
+            "new bytes for SYSTEM",
+            image.system_hive(),
+            hotfix_engine::Content::Bytes(std::sync::Arc::new(b"MZ not a hive".to_vec())),
+        ),
+        (
+            "a planted snapshot for SOFTWARE",
+            image.software_hive(),
+            hotfix_engine::Content::Disk(snapshot.clone()),
+        ),
+        (
+            "a planted snapshot for NTUSER.DAT",
+            user,
+            hotfix_engine::Content::Disk(snapshot),
+        ),
+    ];
+    for (what, target, content) in plans {
+        let before = g.lab.snapshot();
+        let mut view = hotfix_engine::View::new(&g.lab.fs, &image);
+        view.put(&target, content);
+        let err = view.commit("t", "t").expect_err(what);
+        println!("{what}: {err}");
+        assert!(matches!(err, EngineError::Hive { .. }), "{what}: {err}");
+        assert!(err.to_string().contains("do not parse"), "{what}: {err}");
+        assert_eq!(image_diff(&before, &g.lab.snapshot()), Vec::<String>::new());
+        g.assert_outside_untouched();
+    }
 }

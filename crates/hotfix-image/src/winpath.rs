@@ -174,6 +174,22 @@ const USER_HIVE_FILES: &[&str] = &[
     "usrclass.dat.log",
 ];
 
+/// The hives in `%windir%\\system32\\config` (folded names).
+const CONFIG_HIVES: &[&str] = &["software", "system", "default", "sam", "security"];
+
+/// Whether `path` (folded components) is a registry hive file of the image
+/// whose Windows directory is `windir`: one of the machine hives, or a
+/// profile's NTUSER.DAT or UsrClass.dat.
+pub(crate) fn is_hive_file(windir: &str, path: &[String]) -> bool {
+    match path {
+        [w, sys, config, name] if w == windir && sys == "system32" && config == "config" => {
+            CONFIG_HIVES.contains(&name.as_str())
+        }
+        [.., name] => matches!(name.as_str(), "ntuser.dat" | "usrclass.dat"),
+        [] => false,
+    }
+}
+
 /// Why nothing but the engine itself may write `path` (folded components
 /// of an image path) in an image whose Windows directory is `windir`
 /// (folded): hotfix's state, the hives, the profiles' hives, and names
@@ -234,6 +250,15 @@ mod tests {
             let got = prot(p).unwrap_or_else(|| panic!("{p} not protected"));
             assert!(got.contains(why), "{p}: {got}");
         }
+        let hive = |p: &str| {
+            let parts: Vec<String> = p.split('/').map(fold).collect();
+            is_hive_file("windows", &parts)
+        };
+        assert!(hive("WINDOWS/system32/config/SOFTWARE"));
+        assert!(hive("WINDOWS/System32/config/sam"));
+        assert!(hive("Documents and Settings/Default User/NTUSER.DAT"));
+        assert!(!hive("WINDOWS/system32/config/SOFTWARE.LOG"));
+        assert!(!hive("WINNT/system32/config/SOFTWARE"));
         for p in [
             "WINDOWS/system32/shell32.dll",
             "WINDOWS/system32/configx/a",
