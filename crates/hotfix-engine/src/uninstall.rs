@@ -207,7 +207,7 @@ pub fn uninstall(
         match &want_sha {
             None => view.remove(&rel),
             Some(sha) => {
-                let store = paths.store(sha);
+                let store = paths.store(sha)?;
                 let Some(bytes) = view.read(&store)? else {
                     report.warnings.push(format!(
                         "{win}: the copy required by {required_by} is missing from the store ({}); left as it is",
@@ -247,7 +247,7 @@ pub fn uninstall(
     }
     for rec in &removing {
         undo_registry(&mut reg, rec)?;
-        view.remove(&paths.record(&rec.kb));
+        view.remove(&paths.record(&rec.kb)?);
         if let Some(dir) = &rec.backup_dir
             && let Ok(dir) = RelPath::new(dir)
         {

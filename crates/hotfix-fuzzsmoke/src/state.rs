@@ -82,7 +82,7 @@ pub(crate) fn journal_replay(data: &[u8]) {
         RelPath::new("WINDOWS/$hotfix$").expect("valid"),
     )
     .with_host_state(Path::new(HOST_STATE));
-    let journal = sd.host(&sd.rel("journal"));
+    let journal = sd.host(&sd.journal());
     if write_new(&fs, &journal, &frame_journal(data)).is_err() {
         return;
     }

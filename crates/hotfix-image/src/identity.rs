@@ -30,6 +30,27 @@ pub struct Identity {
     pub product_name: String,
     /// `SystemRoot` (`C:\WINDOWS`).
     pub system_root: String,
+    /// Minutes to add to local time for UTC, from SYSTEM's
+    /// `Control\TimeZoneInformation` (`ActiveTimeBias`, else `Bias`; 0
+    /// without either): the originals stamped logs and the registry in the
+    /// machine's local time, and this is all of the zone they used.
+    pub time_bias_minutes: i32,
+}
+
+/// `Control\TimeZoneInformation`, below the current control set of SYSTEM.
+pub const TIME_ZONE_INFORMATION: &str = "Control\\TimeZoneInformation";
+
+/// The bias a SYSTEM hive stores (see [`Identity::time_bias_minutes`]).
+/// The DWORDs hold signed minutes (Tokyo is `0xfffffde4`, -540); a value
+/// beyond ±24 hours is damage and read as absent.
+fn time_bias(system: &Hive) -> i32 {
+    let key = format!("{}\\{TIME_ZONE_INFORMATION}", current_control_set(system));
+    ["ActiveTimeBias", "Bias"]
+        .iter()
+        .filter_map(|n| system.get(&key, n).and_then(Value::as_dword))
+        .map(|d| d as i32)
+        .find(|m| m.abs() <= 24 * 60)
+        .unwrap_or(0)
 }
 
 /// The current control set's key name (`ControlSet001`), from
@@ -156,6 +177,7 @@ impl Image {
             csd_version,
             product_name,
             system_root,
+            time_bias_minutes: time_bias(system),
         })
     }
 }

@@ -21,7 +21,9 @@ mod profiles;
 mod winpath;
 
 pub use error::ImageError;
-pub use identity::{Identity, NT_CURRENT_VERSION, SESSION_MANAGER, current_control_set};
+pub use identity::{
+    Identity, NT_CURRENT_VERSION, SESSION_MANAGER, TIME_ZONE_INFORMATION, current_control_set,
+};
 pub use image::{Image, Resolver, STATE_DIR_NAME};
 pub use inuse::{IN_USE_LIST, in_use, lock_files, unlock_files};
 pub use profiles::{DEFAULT_PROFILES_DIRECTORY, DEFAULT_USER_PROFILE, PROFILE_LIST, UserHives};

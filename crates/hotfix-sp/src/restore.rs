@@ -36,7 +36,7 @@ pub(crate) struct Snapshot {
 }
 
 fn restore_dir(view: &View<'_>) -> RelPath {
-    join(view.image().state_dir().dir(), "restore")
+    view.image().state_dir().restore_dir()
 }
 
 fn list_path(dir: &RelPath, n: u32) -> RelPath {

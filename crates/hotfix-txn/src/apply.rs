@@ -364,7 +364,7 @@ fn finish(fs: &dyn Fs, sd: &StateDir) -> Result<(), TxnError> {
     let state = host(sd, sd.dir());
     remove_tree(fs, &host(sd, &sd.txn_dir()))
         .map_err(|e| TxnError::io("remove staging area", e))?;
-    remove_if_present(fs, sd, &sd.rel("journal.hftmp"))?;
+    remove_if_present(fs, sd, &sd.journal_tmp())?;
     barrier(fs, [state.as_path()])?;
     remove_if_present(fs, sd, &sd.journal())?;
     barrier(fs, [state.as_path()])
@@ -397,7 +397,7 @@ pub fn recover(fs: &dyn Fs, sd: &StateDir) -> Result<Recovered, TxnError> {
             }
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            let leftovers = [sd.txn_dir(), sd.rel("journal.hftmp")];
+            let leftovers = [sd.txn_dir(), sd.journal_tmp()];
             if leftovers.iter().any(|p| exists(fs, sd, p)) {
                 finish(fs, sd)?;
                 Recovered::RemovedLeftovers

@@ -38,7 +38,7 @@ pub fn now() -> (u64, u32) {
 
 /// Civil date (year, month, day) of a day count since 1970-01-01
 /// (Howard Hinnant's days-from-civil inverse).
-fn civil(days: i64) -> (i64, u32, u32) {
+pub fn civil(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

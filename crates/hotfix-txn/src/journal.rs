@@ -137,7 +137,7 @@ impl Journal {
     /// copy, the lock), and scratch paths (removed after commit) outside
     /// the staging area.
     pub fn check_paths(&self, sd: &StateDir, path: &str) -> Result<(), TxnError> {
-        let runtime = [sd.journal(), sd.rel("journal.hftmp"), sd.rel("lock")];
+        let runtime = [sd.journal(), sd.journal_tmp(), sd.lock()];
         let txn = sd.txn_dir();
         let under = |p: &RelPath, dir: &RelPath| {
             p.as_str()

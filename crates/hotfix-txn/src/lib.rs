@@ -23,6 +23,6 @@ pub use apply::{Recovered, recover};
 pub use error::TxnError;
 pub use journal::{Journal, JournalState, Op, Preserve};
 pub use key::{HostKey, KEY_LEN, STATE_DIR_ENV, default_state_dir};
-pub use layout::StateDir;
+pub use layout::{IN_USE_LIST, STATE_DIR_NAME, StateDir};
 pub use relpath::RelPath;
 pub use txn::{Fill, Staged, Summary, Txn};

@@ -144,9 +144,9 @@ impl<'a> Txn<'a> {
         &self.sd
     }
 
-    fn fresh(&mut self, sub: &str) -> RelPath {
+    fn fresh(&mut self, sub: &'static str) -> RelPath {
         self.next += 1;
-        self.sd.rel(&format!("txn/{sub}/{}", self.next))
+        self.sd.staging(sub, self.next)
     }
 
     /// A fresh scratch path under `txn/b/` for old bytes nobody keeps.

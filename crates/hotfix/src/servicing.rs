@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use hotfix_engine::{FileAction, InstallOptions, InstallReport, Outcome, Session, Wait};
 use hotfix_fs::Fs;
+use hotfix_i18n::{Lang, Msg};
 use hotfix_package::Package;
 
 use crate::ImageArg;
@@ -74,6 +75,31 @@ pub struct InstallArgs {
     /// Skip packages that do not apply instead of refusing the whole run.
     #[arg(long)]
     skip_inapplicable: bool,
+    /// The `Installed By` name the footprint records (default: the invoking
+    /// user: `SUDO_USER`, else `USER`/`LOGNAME`, else the uid's name).
+    #[arg(long, value_name = "NAME")]
+    installed_by: Option<String>,
+}
+
+/// `hotfix verify` (Qfecheck: `/l[:location] /v /q`).
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    image: ImageArg,
+    /// `/l[:location]`: also write the report to `<computername>.log` in the
+    /// current directory, or in `location` when it is a directory, or to
+    /// the file `location`.
+    #[arg(long, num_args = 0..=1, require_equals = true, value_name = "LOCATION")]
+    log_file: Option<Option<PathBuf>>,
+    /// `/v`: say what is wrong with each hotfix, file by file.
+    #[arg(long)]
+    details: bool,
+    /// `/q`: print nothing; the exit status (and `/l`'s log) tell.
+    #[arg(long)]
+    quiet: bool,
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
 }
 
 pub use crate::faults::filesystem;
@@ -128,32 +154,44 @@ pub fn command_line() -> String {
     std::env::args().collect::<Vec<_>>().join(" ")
 }
 
-/// Prints an install report for people.
+/// Prints an install report for people, in the user's language.
 pub fn print_install(report: &InstallReport) {
+    let lang = Lang::from_env();
     for p in &report.packages {
         if let Some(reason) = &p.not_applicable {
-            println!("{}: skipped, does not apply: {reason}", p.kb);
+            println!("{}", lang.fmt(Msg::CliSkipped, &[&p.kb, reason]));
             continue;
         }
-        println!(
-            "{}: {} replaced, {} deferred to restart, {} not newer, {} absent{}",
-            p.kb,
-            p.count(FileAction::Replaced) + p.count(FileAction::KnownDllSwap),
-            p.count(FileAction::Queued) + p.count(FileAction::KnownDllSwap),
-            p.count(FileAction::SkippedNotNewer),
-            p.count(FileAction::SkippedAbsent),
-            p.branch
-                .as_deref()
-                .map(|b| format!(" (branch {b})"))
-                .unwrap_or_default()
+        let n = |actions: &[FileAction]| {
+            actions
+                .iter()
+                .map(|&a| p.count(a))
+                .sum::<usize>()
+                .to_string()
+        };
+        let branch = p
+            .branch
+            .as_deref()
+            .map(|b| lang.fmt(Msg::CliBranch, &[b]))
+            .unwrap_or_default();
+        let line = lang.fmt(
+            Msg::CliPackageSummary,
+            &[
+                &p.kb,
+                &n(&[FileAction::Replaced, FileAction::KnownDllSwap]),
+                &n(&[FileAction::Queued, FileAction::KnownDllSwap]),
+                &n(&[FileAction::SkippedNotNewer]),
+                &n(&[FileAction::SkippedAbsent]),
+                &branch,
+            ],
         );
+        println!("{line}");
     }
-    match report.outcome {
-        Outcome::RestartRequired => println!(
-            "Installed; some files are in use and were queued: run `hotfix restart` to finish (exit code 3010)."
-        ),
-        Outcome::Success => println!("Installed (exit code 0)."),
-    }
+    let closing = match report.outcome {
+        Outcome::RestartRequired => Msg::CliInstalledRestart,
+        Outcome::Success => Msg::CliInstalled,
+    };
+    println!("{}", lang.text(closing));
 }
 
 /// `hotfix install`.
@@ -163,9 +201,7 @@ pub fn install(a: &InstallArgs) -> CmdResult {
         return list(&a.image, a.json);
     }
     if a.packages.is_empty() {
-        return Err(CliError::msg(
-            "no package given: hotfix install --image DIR PKG... [/quiet /norestart ...]",
-        ));
+        return Err(CliError::msg(Lang::from_env().text(Msg::CliNoPackage)));
     }
     if let Some(dest) = &a.extract {
         let pkgs = read_packages(fs.as_ref(), &a.packages)?;
@@ -203,6 +239,7 @@ pub fn install(a: &InstallArgs) -> CmdResult {
         command_line: command_line(),
         skip_inapplicable: a.skip_inapplicable,
         dry_run: a.dry_run,
+        installed_by: a.installed_by.clone(),
     };
     let report = hotfix_engine::install(&session, &packages, &opts, &mut |m| {
         bar.set_message(m.to_owned())
@@ -327,20 +364,55 @@ pub fn list(image: &ImageArg, json: bool) -> CmdResult {
 }
 
 /// `hotfix verify`.
-pub fn verify(image: &ImageArg, json: bool) -> CmdResult {
+pub fn verify(a: &VerifyArgs) -> CmdResult {
     let fs = filesystem()?;
-    let session = open(fs.as_ref(), image)?;
+    let session = open(fs.as_ref(), &a.image)?;
     let report = hotfix_engine::verify(&session)?;
-    if json {
-        print_json(&report);
+    let text = if a.details {
+        &report.text
     } else {
-        print!("{}", report.text);
+        &report.brief
+    };
+    let lang = Lang::from_env();
+    if a.json {
+        print_json(&report);
+    } else if !a.quiet {
+        print!("{text}");
+    }
+    if let Some(location) = &a.log_file {
+        let name = format!("{}.log", report.computer);
+        let path = match location {
+            None => PathBuf::from(name),
+            Some(p)
+                if fs
+                    .metadata(p)
+                    .is_ok_and(|m| m.kind == hotfix_fs::FileKind::Dir) =>
+            {
+                p.join(name)
+            }
+            Some(p) => p.clone(),
+        };
+        write_report(fs.as_ref(), &path, text)?;
+        if !a.quiet && !a.json {
+            println!(
+                "{}",
+                lang.fmt(Msg::CliReportWritten, &[&path.display().to_string()])
+            );
+        }
     }
     if report.all_current() {
         Ok(0)
     } else {
-        Err(CliError::msg(
-            "some hotfixes are not current (see the report): run `hotfix restart` or reinstall them",
-        ))
+        Err(CliError::msg(lang.text(Msg::CliNotCurrent)))
     }
+}
+
+/// Writes Qfecheck's log: the report with CRLF line ends, as Windows wrote it.
+fn write_report(fs: &dyn Fs, path: &Path, text: &str) -> Result<(), CliError> {
+    use std::io::Write;
+    let failed = |e: std::io::Error| CliError::msg(format!("cannot write {}: {e}", path.display()));
+    let mut w = fs.create(path).map_err(failed)?;
+    w.write_all(text.replace('\n', "\r\n").as_bytes())
+        .map_err(failed)?;
+    w.sync().map_err(failed)
 }

@@ -209,15 +209,19 @@ pub fn sp(c: &SpCommand) -> CmdResult {
                 print_json(&report);
             } else {
                 println!("disk space: {}", report.space.describe());
-                println!(
-                    "{} installed: {} files replaced, {} added, {} queued, {} kept (newer on disk); restore point {}",
-                    report.kb,
-                    report.replaced,
-                    report.added,
-                    report.queued,
-                    report.kept_newer,
-                    report.restore_point
+                let n = |v: usize| v.to_string();
+                let line = hotfix_i18n::Lang::from_env().fmt(
+                    hotfix_i18n::Msg::CliSpInstalled,
+                    &[
+                        &report.kb,
+                        &n(report.replaced),
+                        &n(report.added),
+                        &n(report.queued),
+                        &n(report.kept_newer),
+                        &report.restore_point.to_string(),
+                    ],
                 );
+                println!("{line}");
                 for f in &report.unreadable_replaced {
                     println!("  {f}: version unreadable, replaced (rule R3)");
                 }
@@ -239,10 +243,15 @@ pub fn sp(c: &SpCommand) -> CmdResult {
             if *json {
                 print_json(&report);
             } else {
-                println!(
-                    "{} removed: {} files restored, {} removed",
-                    report.kb, report.restored, report.removed
+                let line = hotfix_i18n::Lang::from_env().fmt(
+                    hotfix_i18n::Msg::CliSpRemoved,
+                    &[
+                        &report.kb,
+                        &report.restored.to_string(),
+                        &report.removed.to_string(),
+                    ],
                 );
+                println!("{line}");
                 for kb in &report.restored_pre_sp1 {
                     println!("  {kb}: the pre-SP1 version of the update is restored");
                 }

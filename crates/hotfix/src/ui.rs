@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use hotfix_engine::{EngineError, ExtCode, MASKED_FAILURE};
+use hotfix_i18n::{Lang, Msg};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -62,23 +63,24 @@ pub fn print_json<T: Serialize>(value: &T) {
 /// eight bits, so 3010 arrives as 194 and 1603 as 67; the full code is
 /// printed on stderr.
 pub fn exit(result: CmdResult) -> ExitCode {
+    let lang = Lang::from_env();
     let code = match result {
         Ok(code) => code,
-        Err(CliError::Engine(e)) => failed(&e, e.ext_code()),
-        Err(CliError::Other(m)) => failed(&m, ExtCode::Usage),
+        Err(CliError::Engine(e)) => failed(lang, &e, e.ext_code()),
+        Err(CliError::Other(m)) => failed(lang, &m, ExtCode::Usage),
     };
     if code != 0 {
-        eprintln!("exit code {code}");
+        eprintln!("{}", lang.fmt(Msg::CliExitCode, &[&code.to_string()]));
     }
     ExitCode::from((code & 0xff) as u8)
 }
 
-/// Prints a failure as Update.exe logged it: the message, the extended
-/// code, the masking; returns the masked code.
-fn failed(message: &dyn std::fmt::Display, code: ExtCode) -> u32 {
-    eprintln!("error: {message}");
-    eprintln!("Update.exe extended error code = {code}");
-    eprintln!("Update.exe return code was masked to 0x643 for MSI custom action compliance.");
+/// Prints a failure as Update.exe logged it, in the user's language: the
+/// message, the extended code, the masking; returns the masked code.
+fn failed(lang: Lang, message: &dyn std::fmt::Display, code: ExtCode) -> u32 {
+    eprintln!("{}", lang.fmt(Msg::CliError, &[&message.to_string()]));
+    eprintln!("{}", lang.fmt(Msg::ExtendedCode, &[&code.to_string()]));
+    eprintln!("{}", lang.text(Msg::MaskedCode));
     MASKED_FAILURE
 }
 

@@ -234,7 +234,7 @@ impl Ctx<'_, '_> {
                 record.backup_sha256 = cur_facts.as_ref().map(|f| f.rank.sha256.clone());
             }
             if let (false, Some(cf)) = (self.opts.no_backup, &cur_facts) {
-                let store = self.paths.store(&cf.rank.sha256);
+                let store = self.paths.store(&cf.rank.sha256)?;
                 if !self.view.exists(&store)
                     && let Some(c) = self.view.content(&t.rel)
                 {
@@ -260,7 +260,7 @@ impl Ctx<'_, '_> {
             );
         }
         if !self.opts.no_backup {
-            let store = self.paths.store(&facts.rank.sha256);
+            let store = self.paths.store(&facts.rank.sha256)?;
             if !self.view.exists(&store) {
                 self.view.put_bytes(&store, new.clone());
             }

@@ -19,9 +19,10 @@ pub use dual::XPSP1HFM_DIR;
 pub use files::staged_name;
 pub(crate) use files::{HF_MIG_DIR, join};
 pub(crate) use footprint::FootprintKeys;
+use footprint::{FootprintInfo, ships_in_sp};
 pub use plan::{applicability, check_writable};
 
-use crate::log::InstallerLog;
+use crate::log::{ImageLocale, InstallerLog, invoking_user};
 use crate::record::{
     Baseline, FileAction, InstallRecord, StatePaths, load_baseline, load_records, save_baseline,
     save_record,
@@ -30,6 +31,7 @@ use crate::registry::Registry;
 use crate::session::Session;
 use crate::view::View;
 use crate::{EngineError, Outcome};
+use hotfix_i18n::Msg;
 
 /// Switches that change what install does.
 #[derive(Debug, Clone, Default)]
@@ -49,6 +51,9 @@ pub struct InstallOptions {
     pub skip_inapplicable: bool,
     /// Plan and report, change nothing.
     pub dry_run: bool,
+    /// `--installed-by`: the `Installed By` name; `None` for the invoking
+    /// user ([`invoking_user`]).
+    pub installed_by: Option<String>,
 }
 
 /// What happened to one file.
@@ -119,14 +124,20 @@ impl Ctx<'_, '_> {
     fn run(&mut self, seq: u64) -> Result<InstallRecord, EngineError> {
         let pkg = self.pkg;
         let id = self.id;
-        self.log.line(format!(
-            "{}: {} on {} {} ({})",
-            self.kb,
-            pkg.inf.title.as_deref().unwrap_or(&pkg.inf.short_title),
+        let system = format!(
+            "{} {} ({})",
             id.product_name,
             id.csd_version,
             id.language.code()
-        ));
+        );
+        self.log.msg(
+            Msg::PackageOnSystem,
+            &[
+                &self.kb,
+                pkg.inf.title.as_deref().unwrap_or(&pkg.inf.short_title),
+                &system,
+            ],
+        );
         let mut layout =
             plan::Layout::of(pkg, id).map_err(|reason| EngineError::NotApplicable {
                 package: pkg.file_name.clone(),
@@ -170,16 +181,28 @@ impl Ctx<'_, '_> {
             .reg
             .apply_inf_lines(&pkg.inf.add_reg, &pkg.inf.del_reg, self.log)?;
         let now = hotfix_txn::clock::utc_now();
-        let date = now.get(..10).unwrap_or(&now).replace('-', "/");
-        let updates_key = format!("{}\\SP{}\\{}", id.product.name(), id.sp.0 + 1, self.kb);
+        let locale = self.log.locale();
+        let sp = ships_in_sp(pkg, id);
+        let updates_key = format!("{}\\SP{sp}\\{}", id.product.name(), self.kb);
         let keys = FootprintKeys::new(&updates_key, &self.kb);
         let title = pkg
             .inf
             .title
             .clone()
-            .unwrap_or_else(|| format!("Update for {} ({})", id.product.name(), self.kb));
+            .unwrap_or_else(|| locale.fmt(Msg::DefaultTitle, &[id.product.name(), &self.kb]));
         let backup_win = backup.as_ref().map(|b| self.view.image().win_path(b));
-        self.write_footprint(&keys, &title, backup_win.as_deref(), &files, &date)?;
+        let installed_by = match &self.opts.installed_by {
+            Some(name) => name.clone(),
+            None => invoking_user(self.view.fs()),
+        };
+        let info = FootprintInfo {
+            title: &title,
+            backup_dir: backup_win.as_deref(),
+            when: locale.clock.now(),
+            installed_by: &installed_by,
+            sp,
+        };
+        self.write_footprint(&keys, &info, &files)?;
         self.log
             .line("DoInstallation: registry and file operations planned");
         Ok(InstallRecord {
@@ -224,7 +247,8 @@ pub fn install(
     for pkg in packages {
         let kb = pkg.kb().to_string();
         progress(&format!("{kb}: planning"));
-        let mut log = InstallerLog::with_header(&opts.command_line);
+        let mut log =
+            InstallerLog::with_header(ImageLocale::of(&session.identity), &opts.command_line);
         let log_path = opts
             .log_path
             .clone()
@@ -275,10 +299,10 @@ pub fn install(
                     });
                 }
                 report.branch = record.branch.clone();
-                save_record(&mut view, &session.paths, &record);
+                save_record(&mut view, &session.paths, &record)?;
             }
             Err(EngineError::NotApplicable { reason, .. }) if opts.skip_inapplicable => {
-                log.line(format!("{kb} does not apply: {reason}; skipped"));
+                log.msg(Msg::NotApplicableSkipped, &[&kb, &reason]);
                 report.not_applicable = Some(reason);
             }
             Err(e) => {
@@ -308,13 +332,12 @@ pub fn install(
         }
     }
     for (path, mut log) in logs {
-        log.line(match (opts.dry_run, outcome) {
-            (true, _) => "Dry run: nothing was changed".to_owned(),
-            (false, Outcome::RestartRequired) => {
-                "Installation complete; a restart is required to finish (exit code 3010)".to_owned()
-            }
-            (false, Outcome::Success) => "Installation complete (exit code 0)".to_owned(),
-        });
+        let closing = match (opts.dry_run, outcome) {
+            (true, _) => Msg::DryRun,
+            (false, Outcome::RestartRequired) => Msg::InstallCompleteRestart,
+            (false, Outcome::Success) => Msg::InstallComplete,
+        };
+        log.msg(closing, &[]);
         append_log(session, &path, &log);
     }
     Ok(InstallReport {
@@ -344,15 +367,24 @@ fn finish_failed(
     e
 }
 
-/// The closing lines of a failed run.
+/// The closing lines of a failed run: [`failure_cause_lines`], then
+/// [`failure_code_lines`].
 pub fn failure_lines(log: &mut InstallerLog, e: &EngineError) {
-    log.line(format!("Setup encountered an error: {e}"));
+    failure_cause_lines(log, e);
+    failure_code_lines(log, e);
+}
+
+/// What went wrong, and whether the run was undone.
+pub fn failure_cause_lines(log: &mut InstallerLog, e: &EngineError) {
+    log.msg(Msg::SetupError, &[&e.to_string()]);
     if matches!(e, EngineError::Txn(_) | EngineError::DiskSpace { .. }) {
-        log.line("Every change of this run was undone; the system is as it was before");
+        log.msg(Msg::RunUndone, &[]);
     }
-    log.line(format!(
-        "Update.exe extended error code = {:#x}",
-        e.ext_code().code()
-    ));
-    log.line("Update.exe return code was masked to 0x643 for MSI custom action compliance.");
+}
+
+/// The extended code and the masked exit code, the last lines of every
+/// failed run of the originals.
+pub fn failure_code_lines(log: &mut InstallerLog, e: &EngineError) {
+    log.msg(Msg::ExtendedCode, &[&format!("{:#x}", e.ext_code().code())]);
+    log.msg(Msg::MaskedCode, &[]);
 }

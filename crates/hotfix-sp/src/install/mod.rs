@@ -11,15 +11,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use hotfix_engine::{
-    EngineError, InstallerLog, Outcome, Registry, Session, View, applicability, failure_lines,
+    EngineError, ImageLocale, InstallerLog, Outcome, Registry, Session, View, applicability,
+    failure_cause_lines, failure_code_lines,
 };
+use hotfix_i18n::Msg;
 use hotfix_inf::CopyFile;
 use hotfix_model::SpLevel;
 use hotfix_package::Package;
 use hotfix_txn::RelPath;
 
 use self::files::{Planned, win_target};
-use self::record::{SpRecord, join, record_path};
+use self::record::{SpRecord, arp_key_name, join, record_path, register_uninstall};
 use self::stage::LateCancel;
 use crate::space::SpaceNeed;
 use crate::{SP_UNINSTALL_DIR, restore};
@@ -53,24 +55,31 @@ pub fn sp_install(
     let image = &session.image;
     let log_rel = join(image.windir(), "svcpack.log");
     let log_path = image.host(&log_rel);
-    let mut log = InstallerLog::with_header(&opts.command_line);
+    let mut log = InstallerLog::with_header(ImageLocale::of(&session.identity), &opts.command_line);
     let to = session.identity.sp.0 + 1;
+    let level = SpLevel(to).csd_version();
     let result = run(session, pkg, opts, &mut log, progress, log_path.clone());
     match result {
         Ok(report) => {
             progress(Stage::Cleanup, 0, 1);
-            log.line(format!(
-                "{} Setup finished (exit code {})",
-                SpLevel(to).csd_version(),
-                report.outcome.code()
-            ));
+            let code = report.outcome.code().to_string();
+            log.msg(Msg::SetupFinished, &[&level, &code]);
             append(session, &log, &log_path);
             progress(Stage::Cleanup, 1, 1);
             Ok(report)
         }
         Err(e) => {
-            log.line(format!("{} Setup canceled.", SpLevel(to).csd_version()));
-            failure_lines(&mut log, &e);
+            // The original's closing lines (seed 000's svcpack.log): the
+            // entry it had registered goes, then the canceled message as
+            // logged and as shown, the answer, and the codes.
+            failure_cause_lines(&mut log, &e);
+            let arp = arp_key_name(session.identity.product);
+            log.msg(Msg::DeregisteringUninstall, &[&arp]);
+            let canceled = log.locale().fmt(Msg::SetupCanceled, &[&level]);
+            log.line(&canceled);
+            log.msg(Msg::MessageDisplayed, &[&canceled]);
+            log.msg(Msg::UserInputOk, &[]);
+            failure_code_lines(&mut log, &e);
             append(session, &log, &log_path);
             Err(e)
         }
@@ -95,7 +104,7 @@ fn run(
     let image = &session.image;
     let id = &session.identity;
     progress(Stage::Inspect, 0, 1);
-    log.line(Stage::Inspect.label());
+    log.msg(Stage::Inspect.msg(), &[]);
     if let Some(reason) = applicability(pkg, id) {
         return Err(EngineError::NotApplicable {
             package: pkg.file_name.clone(),
@@ -104,13 +113,16 @@ fn run(
     }
     let kb = pkg.kb().to_string();
     let to_sp = id.sp.0 + 1;
-    log.line(format!(
-        "{kb}: {} on {} {} ({})",
-        pkg.inf.title.as_deref().unwrap_or(&kb),
+    let system = format!(
+        "{} {} ({})",
         id.product_name,
         id.csd_version,
         id.language.code()
-    ));
+    );
+    log.msg(
+        Msg::PackageOnSystem,
+        &[&kb, pkg.inf.title.as_deref().unwrap_or(&kb), &system],
+    );
     let mut view = View::new(fs, image);
     let mut reg = Registry::load(&view, image)?;
     reg.load_user_hives(&view);
@@ -165,6 +177,8 @@ fn run(
     let inspecting = tracing::debug_span!("inspect", lines = total).entered();
     progress(Stage::Inspect, 0, total);
     let setup = format!("{} Setup", SpLevel(to_sp).csd_version());
+    let locale = plan.log.locale();
+    let stage = |s: Stage| locale.lang.text(s.msg());
     for (i, (line, if_exists)) in lines.iter().enumerate() {
         opts.check_cancel(&setup)?;
         progress(Stage::Inspect, i as u64 + 1, total);
@@ -215,11 +229,13 @@ fn run(
     // Everything is planned before the space check, which needs the whole
     // plan; the stages after it are reported afterwards, in the original's
     // order (nothing is written before the one commit anyway).
-    let backups_line = format!(
-        "{}: {} files backed up to {}",
-        Stage::BackupFiles.label(),
-        replaced_backups.len(),
-        image.win_path(&backup_root)
+    let backups_line = locale.fmt(
+        Msg::BackedUpFiles,
+        &[
+            stage(Stage::BackupFiles),
+            &replaced_backups.len().to_string(),
+            &image.win_path(&backup_root),
+        ],
     );
     let hives = reg.files();
     for hive in &hives {
@@ -229,7 +245,10 @@ fn run(
             .hives
             .push((hive.as_str().to_owned(), backup.as_str().to_owned()));
     }
-    let description = format!("Installed {}", pkg.inf.title.as_deref().unwrap_or(&kb));
+    let description = locale.fmt(
+        Msg::RestorePointDescription,
+        &[pkg.inf.title.as_deref().unwrap_or(&kb)],
+    );
     let snapshot = restore::plan_point(plan.view, &description, &hives, &replaced_backups)?;
     for (path, len) in snapshot.linked {
         plan.restore_lens.push(len);
@@ -239,6 +258,7 @@ fn run(
     plan.report.restore_point = snapshot.number;
     // The hives are backed up whole, so the old values are not kept.
     reg.apply_inf_lines(&pkg.inf.add_reg, &pkg.inf.del_reg, plan.log)?;
+    register_uninstall(&mut reg, plan.log, id, to_sp, &image.win_path(&backup_root))?;
     if queue != queue_before {
         reg.set_queue(&queue)?;
     }
@@ -254,7 +274,7 @@ fn run(
     opts.check_cancel(&setup)?;
     progress(Stage::DiskSpace, 0, 1);
     let space = plan.space(session)?;
-    let msg = format!("{}: {}", Stage::DiskSpace.label(), space.describe());
+    let msg = format!("{}: {}", stage(Stage::DiskSpace), space.describe());
     plan.log.line(&msg);
     plan.report.space = space.clone();
     if space.free < space.total() {
@@ -267,18 +287,21 @@ fn run(
     progress(Stage::DiskSpace, 1, 1);
 
     let restore_lines = [
-        format!(
-            "{}: restore point {} created: {description}",
-            Stage::RestorePoint.label(),
-            snapshot.number
+        locale.fmt(
+            Msg::RestorePointCreated,
+            &[
+                stage(Stage::RestorePoint),
+                &snapshot.number.to_string(),
+                &description,
+            ],
         ),
-        "Point of no return: from here on the install can no longer be cancelled; a crash is recovered by the journal".into(),
+        locale.fmt(Msg::PointOfNoReturn, &[]),
     ];
     let stages = [
         (Stage::BackupFiles, vec![backups_line]),
         (
             Stage::BackupRegistry,
-            vec![Stage::BackupRegistry.label().into()],
+            vec![stage(Stage::BackupRegistry).to_owned()],
         ),
         (Stage::RestorePoint, restore_lines.to_vec()),
     ];
@@ -300,19 +323,18 @@ fn run(
     let summary = view.commit_checked(&format!("sp install {kb}"), &opts.command_line, &|| {
         Ok(pkg.check_remaining()?)
     })?;
-    log.line(format!(
-        "{}: {} files switched in, {} new names, {} directories (one transaction)",
-        Stage::Install.label(),
-        summary.puts,
-        summary.links,
-        summary.dirs
-    ));
+    log.msg(
+        Msg::InstalledSummary,
+        &[
+            stage(Stage::Install),
+            &summary.puts.to_string(),
+            &summary.links.to_string(),
+            &summary.dirs.to_string(),
+        ],
+    );
     if report.queued > 0 {
         report.outcome = Outcome::RestartRequired;
-        log.line(format!(
-            "{} files are in use and were queued; run `hotfix restart` to finish",
-            report.queued
-        ));
+        log.msg(Msg::FilesQueued, &[&report.queued.to_string()]);
     }
     progress(Stage::Install, 1, 1);
 
@@ -323,15 +345,11 @@ fn run(
     }
     progress(Stage::PostInstall, 0, 1);
     for kb in &report.migrated {
-        log.line(format!(
-            "{kb}: dual-mode update migrated to its post-SP1 files (see Xpsp1hfm.log)"
-        ));
+        log.msg(Msg::HotfixMigrated, &[kb]);
     }
+    let level = SpLevel(to_sp).csd_version();
     for kb in &report.superseded {
-        log.line(format!(
-            "{kb}: its files are superseded by {}",
-            SpLevel(to_sp).csd_version()
-        ));
+        log.msg(Msg::HotfixSuperseded, &[kb, &level]);
     }
     progress(Stage::PostInstall, 1, 1);
     Ok(report)
