@@ -26,7 +26,7 @@ pub use chain::{ChainReport, chain};
 pub use error::{EngineError, ExtCode, MASKED_FAILURE, Outcome};
 pub use install::{
     FileReport, InstallOptions, InstallReport, PackageReport, XPSP1HFM_DIR, applicability,
-    failure_cause_lines, failure_code_lines, failure_lines, install, staged_name,
+    check_writable, failure_cause_lines, failure_code_lines, failure_lines, install, staged_name,
 };
 pub use log::{ImageLocale, InstallerLog, LocalClock, LocalTime, invoking_user};
 pub use rank::{Facts, Rank};

@@ -9,7 +9,10 @@ use hotfix_txn::RelPath;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use hotfix_image::Image;
+
 use crate::EngineError;
+use crate::install::{XPSP1HFM_DIR, join};
 use crate::registry::{HiveName, StoredValue};
 use crate::view::View;
 
@@ -55,6 +58,11 @@ pub struct FileRecord {
     pub action: FileAction,
     /// The backup of the file it replaced, image-relative.
     pub backup: Option<String>,
+    /// SHA-256 of the backup as the install wrote it: uninstall removes
+    /// the backup only while it still holds these bytes (records from
+    /// before this field leave their backups in place).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_sha256: Option<String>,
 }
 
 /// A registry value the package's AddReg/DelReg changed, with its old value.
@@ -140,6 +148,87 @@ pub struct BaselineEntry {
     pub version: Option<String>,
     /// Its branch rank.
     pub tag_rank: u8,
+}
+
+impl InstallRecord {
+    /// Refuses a record (edited, or planted in the image) that names what
+    /// no install writes: a path outside the image (it does not parse),
+    /// hotfix's state, a hive, a backup outside its backup folder, a backup
+    /// folder other than this hotfix's `$NtUninstall…$`, or a KB or Updates
+    /// key that would make uninstall delete more than its own keys.
+    pub(crate) fn check(&self, image: &Image, paths: &StatePaths) -> Result<(), EngineError> {
+        let rec = self;
+        let file = paths
+            .record(&rec.kb)
+            .map_or_else(|_| rec.kb.clone(), |p| image.win_path(&p));
+        let bad = |problem: String| EngineError::State {
+            path: file.clone(),
+            problem: format!(
+                "{problem}; no install writes that, so the record was edited and is not used"
+            ),
+        };
+        let parse = |p: &str| RelPath::new(p).map_err(|e| bad(e.to_string()));
+        // The registry keys uninstall deletes are named after these two.
+        if rec.kb.parse::<hotfix_model::KbId>().is_err() {
+            return Err(bad(format!("{:?} is not a KB number", rec.kb)));
+        }
+        let parts: Vec<&str> = rec.updates_key.split('\\').collect();
+        if parts.len() < 2
+            || parts.iter().any(|p| p.trim().is_empty())
+            || !parts[parts.len() - 1].eq_ignore_ascii_case(&rec.kb)
+        {
+            return Err(bad(format!(
+                "its Updates key {:?} is not <product>\\SPn\\{}",
+                rec.updates_key, rec.kb
+            )));
+        }
+        let dir = rec.backup_dir.as_deref().map(parse).transpose()?;
+        let expected = join(image.windir(), &format!("$NtUninstall{}$", rec.kb));
+        if let Some(dir) = &dir
+            && !dir.as_str().eq_ignore_ascii_case(expected.as_str())
+        {
+            return Err(bad(format!(
+                "its backup folder {} is not {}",
+                image.win_path(dir),
+                image.win_path(&expected)
+            )));
+        }
+        for f in &rec.files {
+            let target = parse(&f.target)?;
+            if let Some(why) = image.protected(&target) {
+                return Err(bad(format!(
+                    "it names {}, which is {why}",
+                    image.win_path(&target)
+                )));
+            }
+            if let Some(backup) = f.backup.as_deref().map(parse).transpose()? {
+                let inside = dir.as_ref().is_some_and(|d| {
+                    backup
+                        .as_str()
+                        .to_lowercase()
+                        .starts_with(&format!("{}/", d.as_str().to_lowercase()))
+                });
+                if !inside {
+                    return Err(bad(format!(
+                        "the backup {} is outside its backup folder",
+                        image.win_path(&backup)
+                    )));
+                }
+            }
+        }
+        if let Some(stash) = &rec.dual_mode {
+            let dir = parse(&stash.dir)?;
+            let expected = join(&join(image.windir(), XPSP1HFM_DIR), &rec.kb);
+            if !dir.as_str().eq_ignore_ascii_case(expected.as_str()) {
+                return Err(bad(format!(
+                    "its dual-mode folder {} is not {}",
+                    image.win_path(&dir),
+                    image.win_path(&expected)
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Paths of our state files: the layout's one owner, `hotfix_txn::StateDir`.

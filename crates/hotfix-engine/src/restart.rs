@@ -4,6 +4,7 @@
 //! exactly as before, and running again does every operation once.
 
 use hotfix_pending::display_path;
+use hotfix_txn::RelPath;
 use serde::Serialize;
 
 use crate::EngineError;
@@ -29,6 +30,49 @@ pub struct RestartReport {
     pub steps: Vec<RestartStep>,
 }
 
+/// One queue entry on the view: the delete or rename, or why it is skipped.
+fn step(
+    view: &mut View<'_>,
+    session: &Session<'_>,
+    src: &RelPath,
+    target: Option<&str>,
+    replace: bool,
+    guard: &dyn Fn(&RelPath, &str) -> Option<String>,
+) -> String {
+    let image = &session.image;
+    let Some(target) = target else {
+        if view.exists(src) {
+            view.remove(src);
+            return "deleted".to_owned();
+        }
+        return "nothing to delete".to_owned();
+    };
+    let dst = match image.resolve(session.fs, target) {
+        Err(e) => return format!("skipped: {e}"),
+        Ok(dst) => dst,
+    };
+    if let Some(skip) = guard(&dst, "target") {
+        return skip;
+    }
+    if view.is_dir(&dst) {
+        return format!(
+            "skipped: the target {} is a directory",
+            image.win_path(&dst)
+        );
+    }
+    match view.content(src) {
+        None => "skipped: the source is missing".to_owned(),
+        Some(_) if view.exists(&dst) && !replace => {
+            "skipped: the target exists and the entry does not allow replacing it".to_owned()
+        }
+        Some(c) => {
+            view.put(&dst, c);
+            view.remove(src);
+            "renamed".to_owned()
+        }
+    }
+}
+
 /// Processes the queue.
 pub fn restart(session: &Session<'_>, command_line: &str) -> Result<RestartReport, EngineError> {
     let image = &session.image;
@@ -36,32 +80,33 @@ pub fn restart(session: &Session<'_>, command_line: &str) -> Result<RestartRepor
     let mut reg = Registry::load(&view, image)?;
     let queue = reg.queue();
     let mut steps = Vec::new();
+    // The image's queue is as untrusted as the image: an entry may not
+    // move or replace hotfix's state or a hive (the next command could not
+    // open the image), nor rename onto a directory. Such an entry is
+    // skipped with its reason and dropped with the rest of the queue, so it
+    // cannot block later restarts either.
+    let guard = |rel: &RelPath, role: &str| {
+        image.protected(rel).map(|why| {
+            format!(
+                "skipped: the {role} {} is {why}, which a queued rename may not touch",
+                image.win_path(rel)
+            )
+        })
+    };
     for op in &queue.ops {
         let resolved = image.resolve(session.fs, &op.source);
         let result = match (resolved, &op.target) {
             (Err(e), _) => format!("skipped: {e}"),
-            (Ok(src), None) => {
-                if view.exists(&src) {
-                    view.remove(&src);
-                    "deleted".to_owned()
-                } else {
-                    "nothing to delete".to_owned()
-                }
-            }
-            (Ok(src), Some(target)) => match image.resolve(session.fs, target) {
-                Err(e) => format!("skipped: {e}"),
-                Ok(dst) => match view.content(&src) {
-                    None => "skipped: the source is missing".to_owned(),
-                    Some(_) if view.exists(&dst) && !op.replace => {
-                        "skipped: the target exists and the entry does not allow replacing it"
-                            .to_owned()
-                    }
-                    Some(c) => {
-                        view.put(&dst, c);
-                        view.remove(&src);
-                        "renamed".to_owned()
-                    }
-                },
+            (Ok(src), target) => match guard(&src, "source") {
+                Some(skip) => skip,
+                None => step(
+                    &mut view,
+                    session,
+                    &src,
+                    target.as_deref(),
+                    op.replace,
+                    &guard,
+                ),
             },
         };
         steps.push(RestartStep {

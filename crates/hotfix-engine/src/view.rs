@@ -234,6 +234,7 @@ impl<'a> View<'a> {
         if effective.is_empty() {
             return Ok(Summary::default());
         }
+        self.check_hives(&effective)?;
         let moved = moved(&effective);
         let plan = self.plan(&effective, &moved)?;
         self.check_room(&effective, &plan)?;
@@ -249,12 +250,14 @@ impl<'a> View<'a> {
 
     /// Checks, writing nothing, that the filesystem has room for what
     /// [`View::commit`] would stage: a dry run fails with the same
-    /// [`EngineError::DiskSpace`] (0xf0f6) the real run would.
+    /// [`EngineError::DiskSpace`] (0xf0f6) the real run would, and refuses
+    /// the same unreadable hive.
     pub fn check_space(&self) -> Result<(), EngineError> {
         let effective = self.effective();
         if effective.is_empty() {
             return Ok(());
         }
+        self.check_hives(&effective)?;
         let moved = moved(&effective);
         let plan = self.plan(&effective, &moved)?;
         self.check_room(&effective, &plan)
@@ -308,6 +311,30 @@ impl<'a> View<'a> {
                 free,
                 short: needed - free,
             });
+        }
+        Ok(())
+    }
+
+    /// Refuses to commit a hive file that would not parse: whatever planned
+    /// it (the registry of any command, a restore point's or a service
+    /// pack backup's snapshot read from the image), the image is never left
+    /// with a hive it cannot open.
+    fn check_hives(&self, effective: &[(RelPath, Option<Content>)]) -> Result<(), EngineError> {
+        for (p, c) in effective {
+            let Some(c) = c.as_ref().filter(|_| self.image.is_hive_file(p)) else {
+                continue;
+            };
+            let bytes = match c {
+                Content::Bytes(b) => b.clone(),
+                Content::Disk(src) => self.read_disk(src)?,
+                Content::Packaged(f) => Arc::new(f.read()?),
+            };
+            hotfix_hive::Hive::parse(&bytes).map_err(|e| EngineError::Hive {
+                path: self.image.win_path(p),
+                problem: format!(
+                    "the bytes planned for it do not parse ({e}); nothing was changed"
+                ),
+            })?;
         }
         Ok(())
     }

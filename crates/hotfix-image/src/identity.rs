@@ -115,10 +115,17 @@ impl Image {
     /// Reads product, service pack, build and language from the SOFTWARE and
     /// SYSTEM hives. Errors name the hive file and the missing key or value.
     pub fn identity(&self, fs: &dyn Fs) -> Result<Identity, ImageError> {
+        let software = load_hive(fs, self, &self.software_hive())?;
+        let system = load_hive(fs, self, &self.system_hive())?;
+        self.identity_of(&software, &system)
+    }
+
+    /// [`Image::identity`] from hives in memory: whether hives about to be
+    /// written still let the image open.
+    pub fn identity_of(&self, software: &Hive, system: &Hive) -> Result<Identity, ImageError> {
         let software_rel = self.software_hive();
-        let software = load_hive(fs, self, &software_rel)?;
         let sw = HiveReader {
-            hive: &software,
+            hive: software,
             file: &software_rel,
         };
         let cv = NT_CURRENT_VERSION;
@@ -148,12 +155,11 @@ impl Image {
         let system_root = sw.str(cv, "SystemRoot")?;
 
         let system_rel = self.system_hive();
-        let system = load_hive(fs, self, &system_rel)?;
         let sys = HiveReader {
-            hive: &system,
+            hive: system,
             file: &system_rel,
         };
-        let nls = format!("{}\\Control\\Nls\\Language", current_control_set(&system));
+        let nls = format!("{}\\Control\\Nls\\Language", current_control_set(system));
         let lang_text = sys.str(&nls, "InstallLanguage")?;
         let language = u16::from_str_radix(lang_text.trim(), 16)
             .ok()
@@ -171,7 +177,7 @@ impl Image {
             csd_version,
             product_name,
             system_root,
-            time_bias_minutes: time_bias(&system),
+            time_bias_minutes: time_bias(system),
         })
     }
 }

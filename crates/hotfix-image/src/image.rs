@@ -150,6 +150,22 @@ impl Image {
         StateDir::of_windir(&self.root, &self.windir)
     }
 
+    /// Why no package, registry line or queued rename may write `rel`
+    /// (hotfix's state, the hives, a profile's NTUSER.DAT, a name that
+    /// would make the image unopenable); `None` for an ordinary path.
+    pub fn protected(&self, rel: &RelPath) -> Option<&'static str> {
+        let parts: Vec<String> = rel.as_str().split('/').map(fold).collect();
+        winpath::protected(&fold(self.windir.as_str()), &parts)
+    }
+
+    /// Whether `rel` is one of the image's registry hive files (SOFTWARE,
+    /// SYSTEM, DEFAULT, SAM, SECURITY, a profile's NTUSER.DAT or
+    /// UsrClass.dat): whatever writes one must write a hive.
+    pub fn is_hive_file(&self, rel: &RelPath) -> bool {
+        let parts: Vec<String> = rel.as_str().split('/').map(fold).collect();
+        winpath::is_hive_file(&fold(self.windir.as_str()), &parts)
+    }
+
     /// `%windir%\system32\config\SOFTWARE`, spelled as on disk.
     pub fn software_hive(&self) -> RelPath {
         self.software.clone()

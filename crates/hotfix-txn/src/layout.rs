@@ -41,20 +41,34 @@ const SERVICE_PACKS: &str = "servicepacks.json";
 const RESTORE: &str = "restore";
 const RESTORE_POINT_LIST: &str = "point.json";
 
-/// The image root and our state directory (`WINDOWS/$hotfix$`) within it.
+/// The image root and our state directory (`WINDOWS/$hotfix$`) within it,
+/// and the host directory, outside every image, that holds the key
+/// journals are bound with.
 #[derive(Debug, Clone)]
 pub struct StateDir {
     root: PathBuf,
     dir: RelPath,
+    host_state: PathBuf,
 }
 
 impl StateDir {
-    /// `dir` is relative to `root`, e.g. `WINDOWS/$hotfix$`.
+    /// `dir` is relative to `root`, e.g. `WINDOWS/$hotfix$`; the host state
+    /// is [`crate::default_state_dir`].
     pub fn new(root: &Path, dir: RelPath) -> Self {
         Self {
             root: root.to_path_buf(),
             dir,
+            host_state: crate::default_state_dir(),
         }
+    }
+    /// The same, with the host state (the journal key) in `host_state`.
+    pub fn with_host_state(mut self, host_state: &Path) -> Self {
+        self.host_state = host_state.to_path_buf();
+        self
+    }
+    /// The host directory holding the journal key.
+    pub fn host_state(&self) -> &Path {
+        &self.host_state
     }
     /// The state directory of the image at `root` whose Windows directory
     /// is `windir`: `windir/$hotfix$`.
@@ -98,9 +112,13 @@ impl StateDir {
     pub fn staging(&self, sub: &'static str, n: u64) -> RelPath {
         self.txn_dir().child(sub).numbered(n)
     }
+    /// The lock file.
+    pub fn lock(&self) -> RelPath {
+        self.dir.child(LOCK)
+    }
     /// Host path of the lock file.
     pub fn lock_path(&self) -> PathBuf {
-        self.host(&self.dir.child(LOCK))
+        self.host(&self.lock())
     }
     /// What recovery found and did.
     pub fn recovery_log(&self) -> RelPath {

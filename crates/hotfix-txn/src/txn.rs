@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::apply;
 use crate::journal::{Journal, JournalState, Op, Preserve};
-use crate::{RelPath, StateDir, TxnError};
+use crate::{HostKey, RelPath, StateDir, TxnError};
 
 /// A file written to the staging area, ready to be switched in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +41,7 @@ pub struct Summary {
 pub struct Txn<'a> {
     fs: &'a dyn Fs,
     sd: StateDir,
+    key: HostKey,
     journal: Journal,
     next: u64,
     claimed: HashSet<RelPath>,
@@ -93,6 +94,8 @@ impl<'a> Txn<'a> {
         title: &str,
         command: &str,
     ) -> Result<Self, TxnError> {
+        // The key first: it must be durable before a journal it signs.
+        let key = HostKey::load_or_create(fs, sd.host_state())?;
         let txn = sd.host(&sd.txn_dir());
         remove_tree(fs, &txn).map_err(|e| TxnError::io("remove stale staging area", e))?;
         let state = sd.host(sd.dir());
@@ -113,6 +116,7 @@ impl<'a> Txn<'a> {
         Ok(Self {
             fs,
             sd: sd.clone(),
+            key,
             journal: Journal {
                 txid: txid(),
                 started: now_secs(),
@@ -355,7 +359,7 @@ impl<'a> Txn<'a> {
 
     fn write_journal(&self) -> Result<(), TxnError> {
         let path = self.sd.host(&self.sd.journal());
-        write_atomic(self.fs, &path, &self.journal.encode())
+        write_atomic(self.fs, &path, &self.journal.encode(&self.key))
             .map_err(|e| TxnError::io(format!("write journal {}", self.sd.journal()), e))
     }
 

@@ -308,6 +308,9 @@ pub fn chain(image: &ImageArg, logfile: Option<&Path>, json: bool) -> CmdResult 
             report.after
         );
     }
+    if let Some(warning) = &report.log_warning {
+        eprintln!("warning: {warning}");
+    }
     Ok(0)
 }
 

@@ -174,6 +174,7 @@ impl Ctx<'_, '_> {
             size: new.len() as u64,
             action: FileAction::SkippedNotNewer,
             backup: None,
+            backup_sha256: None,
         };
         let cur = self.view.read(&t.rel)?;
         if cur.is_none() && t.mode == Mode::IfExists {
@@ -230,6 +231,7 @@ impl Ctx<'_, '_> {
                     self.view.put(&backup, c);
                 }
                 record.backup = Some(backup.as_str().to_owned());
+                record.backup_sha256 = cur_facts.as_ref().map(|f| f.rank.sha256.clone());
             }
             if let (false, Some(cf)) = (self.opts.no_backup, &cur_facts) {
                 let store = self.paths.store(&cf.rank.sha256)?;

@@ -20,7 +20,7 @@ pub use files::staged_name;
 pub(crate) use files::{HF_MIG_DIR, join};
 pub(crate) use footprint::FootprintKeys;
 use footprint::{FootprintInfo, ships_in_sp};
-pub use plan::applicability;
+pub use plan::{applicability, check_writable};
 
 use crate::log::{ImageLocale, InstallerLog, invoking_user};
 use crate::record::{

@@ -188,6 +188,9 @@ fn run(
             problem: format!("update.inf names unknown directory id {}", line.dest.dirid),
         })?;
         let target = resolver.resolve(&win)?;
+        hotfix_engine::check_writable(image, &target, || {
+            format!("{}: update.inf section [{}]", pkg.file_name, line.section)
+        })?;
         let file = pkg.file(&line.source)?;
         let host = image.host(&target);
         // The image's copy, read only as far as the decision needs.
