@@ -1,12 +1,16 @@
 //! `hotfix restart`: Session Manager's boot-time step. Processes
-//! `PendingFileRenameOperations` (then `...2`) in order and removes the
-//! values, all in one transaction: a crash leaves the queue and the files
-//! exactly as before, and running again does every operation once.
+//! `PendingFileRenameOperations` (then `...2`) in order, removes the
+//! directories its deletes emptied, and removes the values, all in one
+//! transaction: a crash leaves the queue and the files exactly as before,
+//! and running again does every operation once. `install` and `sp install`
+//! run the same step at their end unless `/norestart` is given.
 
-use hotfix_pending::display_path;
+use hotfix_pending::{PendingOp, display_path};
+use hotfix_txn::RelPath;
 use serde::Serialize;
 
 use crate::EngineError;
+use crate::install::ALLOW_PROTECTED_RENAMES;
 use crate::registry::{HiveName, Registry, hive_err};
 use crate::session::Session;
 use crate::view::View;
@@ -34,56 +38,96 @@ pub fn restart(session: &Session<'_>, command_line: &str) -> Result<RestartRepor
     let image = &session.image;
     let mut view = View::new(session.fs, image);
     let mut reg = Registry::load(&view, image)?;
+    let steps = run_queue(&mut view, &mut reg)?;
+    reg.store(&mut view)?;
+    view.commit("restart", command_line)?;
+    Ok(RestartReport { steps })
+}
+
+/// Plans the boot-time step on `view`: every queued operation in order,
+/// then the queue values and `AllowProtectedRenames` removed.
+pub fn run_queue(view: &mut View<'_>, reg: &mut Registry) -> Result<Vec<RestartStep>, EngineError> {
     let queue = reg.queue();
-    let mut steps = Vec::new();
-    for op in &queue.ops {
-        let resolved = image.resolve(session.fs, &op.source);
-        let result = match (resolved, &op.target) {
-            (Err(e), _) => format!("skipped: {e}"),
-            (Ok(src), None) => {
-                if view.exists(&src) {
-                    view.remove(&src);
-                    "deleted".to_owned()
-                } else {
-                    "nothing to delete".to_owned()
-                }
-            }
-            (Ok(src), Some(target)) => match image.resolve(session.fs, target) {
-                Err(e) => format!("skipped: {e}"),
-                Ok(dst) => match view.content(&src) {
-                    None => "skipped: the source is missing".to_owned(),
-                    Some(_) if view.exists(&dst) && !op.replace => {
-                        "skipped: the target exists and the entry does not allow replacing it"
-                            .to_owned()
-                    }
-                    Some(c) => {
-                        view.put(&dst, c);
-                        view.remove(&src);
-                        "renamed".to_owned()
-                    }
-                },
-            },
-        };
-        steps.push(RestartStep {
+    let mut emptied = Vec::new();
+    let steps = queue
+        .ops
+        .iter()
+        .map(|op| RestartStep {
             source: display_path(&op.source).to_owned(),
             target: op.target.as_deref().map(|t| display_path(t).to_owned()),
-            result,
-        });
-    }
+            result: run_one(view, op, &mut emptied),
+        })
+        .collect();
+    remove_emptied(view, emptied);
     if !queue.is_empty() {
         reg.set_queue(&Default::default())?;
     }
     let sm = reg.session_manager();
     if reg
         .hive(HiveName::System)
-        .get(&sm, "AllowProtectedRenames")
+        .get(&sm, ALLOW_PROTECTED_RENAMES)
         .is_some()
     {
         reg.hive_mut(HiveName::System)
-            .delete_value(&sm, "AllowProtectedRenames")
+            .delete_value(&sm, ALLOW_PROTECTED_RENAMES)
             .map_err(hive_err)?;
     }
-    reg.store(&mut view)?;
-    view.commit("restart", command_line)?;
-    Ok(RestartReport { steps })
+    Ok(steps)
+}
+
+/// One queue entry; a delete notes the directory it may have emptied.
+fn run_one(view: &mut View<'_>, op: &PendingOp, emptied: &mut Vec<RelPath>) -> String {
+    let image = view.image();
+    let src = match image.resolve(view.fs(), &op.source) {
+        Err(e) => return format!("skipped: {e}"),
+        Ok(src) => src,
+    };
+    let Some(target) = &op.target else {
+        // A delete names a file, or a directory that is empty by then.
+        if view.exists(&src) {
+            view.remove(&src);
+            emptied.extend(src.parent());
+            return "deleted".to_owned();
+        }
+        if view.is_empty_dir(&src) {
+            view.remove_dir(&src);
+            emptied.extend(src.parent());
+            return "deleted (directory)".to_owned();
+        }
+        return "nothing to delete".to_owned();
+    };
+    let dst = match image.resolve(view.fs(), target) {
+        Err(e) => return format!("skipped: {e}"),
+        Ok(dst) => dst,
+    };
+    match view.content(&src) {
+        None => "skipped: the source is missing".to_owned(),
+        Some(_) if view.exists(&dst) && !op.replace => {
+            "skipped: the target exists and the entry does not allow replacing it".to_owned()
+        }
+        Some(c) => {
+            view.put(&dst, c);
+            view.remove(&src);
+            "renamed".to_owned()
+        }
+    }
+}
+
+/// Removes each directory the deletes left empty, and its parents that
+/// this leaves empty in turn; never the image root or the Windows folder,
+/// and never a directory that was empty before (it is not in `emptied`).
+fn remove_emptied(view: &mut View<'_>, emptied: Vec<RelPath>) {
+    let windir = view.image().windir().as_str().to_lowercase();
+    let mut todo = emptied;
+    while let Some(dir) = todo.pop() {
+        let lower = dir.as_str().to_lowercase();
+        // The Windows folder and the drive's top-level folders stay.
+        if lower == windir || !lower.contains('/') {
+            continue;
+        }
+        if view.is_empty_dir(&dir) {
+            view.remove_dir(&dir);
+            todo.extend(dir.parent());
+        }
+    }
 }

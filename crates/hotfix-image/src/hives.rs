@@ -9,8 +9,9 @@ use crate::GenerateSpec;
 use crate::identity::{NT_CURRENT_VERSION, SESSION_MANAGER};
 use crate::profiles::{DEFAULT_PROFILES_DIRECTORY, DEFAULT_USER_PROFILE, PROFILE_LIST};
 
-/// The KnownDLLs of a stock XP SP2 / Server 2003 install (value name, file).
-const KNOWN_DLLS: &[&str] = &[
+/// The KnownDLLs of a stock XP SP2 / Server 2003 install (value name; the
+/// file is `<name>.dll`).
+pub const STOCK_KNOWN_DLLS: &[&str] = &[
     "advapi32", "comdlg32", "gdi32", "imagehlp", "kernel32", "lz32", "ole32", "oleaut32",
     "olecli32", "olecnv32", "olesvr32", "olethk32", "rpcrt4", "shell32", "url", "urlmon", "user32",
     "version", "wininet", "wldap32",
@@ -80,7 +81,7 @@ pub(crate) fn system(spec: &GenerateSpec) -> Result<Hive, HiveError> {
         Value::MultiSz(vec!["autocheck autochk *".into()]),
     )?;
     let known = format!("{sm}\\KnownDLLs");
-    for dll in KNOWN_DLLS {
+    for dll in STOCK_KNOWN_DLLS {
         h.set(&known, dll, sz(&format!("{dll}.dll")))?;
     }
     h.set(

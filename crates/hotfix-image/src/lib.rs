@@ -24,6 +24,7 @@ mod winpath;
 
 pub use error::ImageError;
 pub use generate::{GenerateSpec, GenerateSummary, MAX_GENERATED_FILE, generate};
+pub use hives::STOCK_KNOWN_DLLS;
 pub use identity::{Identity, NT_CURRENT_VERSION, SESSION_MANAGER, current_control_set};
 pub use image::{Image, Resolver, STATE_DIR_NAME};
 pub use inuse::{IN_USE_LIST, in_use, lock_files, unlock_files};

@@ -14,6 +14,7 @@ use indicatif::ProgressBar;
 use crate::ImageArg;
 use crate::formats::{load_data, parse_lang, parse_os};
 use crate::servicing::{Check, command_line, filesystem, open, open_package};
+use crate::switches::SetupSwitches;
 use crate::ui::{CliError, CmdResult, count_bar, print_json};
 
 /// One progress bar per setup stage, like the original's dialog.
@@ -98,6 +99,10 @@ pub enum SpCommand {
         /// Cancel on an unreadable file version (0xf00d), as the original did.
         #[arg(long)]
         strict_versions: bool,
+        /// The service pack's own switches, in either style (`/quiet
+        /// /norestart /nobackup /log:P`, `-q -u -z -n`).
+        #[command(flatten)]
+        switches: SetupSwitches,
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
@@ -173,6 +178,7 @@ pub fn sp(c: &SpCommand) -> CmdResult {
             image,
             package,
             strict_versions,
+            switches,
             json,
         } => {
             // First, so that a Ctrl-C while the package is opened (its
@@ -184,6 +190,10 @@ pub fn sp(c: &SpCommand) -> CmdResult {
                 strict_versions: *strict_versions,
                 command_line: command_line(),
                 cancel: Some(cancel.flag.clone()),
+                restart: switches.restart(),
+                force_restart: switches.force_restart(),
+                no_backup: switches.nobackup,
+                log_path: switches.log.clone(),
             };
             let mut bars = StageBars::default();
             let result = sp_install(&session, &pkg, &opts, &mut |stage, done, total| {
@@ -209,11 +219,12 @@ pub fn sp(c: &SpCommand) -> CmdResult {
             } else {
                 println!("disk space: {}", report.space.describe());
                 println!(
-                    "{} installed: {} files replaced, {} added, {} queued, {} kept (newer on disk); restore point {}",
+                    "{} installed: {} files replaced, {} added, {} queued, {} KnownDLLs swapped, {} kept (newer on disk); restore point {}",
                     report.kb,
                     report.replaced,
                     report.added,
                     report.queued,
+                    report.swapped,
                     report.kept_newer,
                     report.restore_point
                 );
@@ -229,6 +240,16 @@ pub fn sp(c: &SpCommand) -> CmdResult {
                     println!("  {kb}: superseded by the service pack");
                 }
                 println!("log: {}", report.log);
+                match &report.restarted {
+                    Some(r) => println!(
+                        "the restart step ran at the end, as setup restarted the machine: {} queued operations processed",
+                        r.steps.len()
+                    ),
+                    None if report.outcome.code() == 3010 => println!(
+                        "a restart is needed: the queued files wait for `hotfix restart` (/norestart)"
+                    ),
+                    None => {}
+                }
             }
             Ok(report.outcome.code())
         }

@@ -1,12 +1,12 @@
 //! `hotfix install`: Update.exe's work, planned on a [`View`] and committed
 //! as one transaction for the whole command line of packages.
 
+mod decide;
 mod dual;
 mod files;
 mod footprint;
 mod plan;
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use hotfix_image::Identity;
@@ -15,11 +15,12 @@ use hotfix_package::Package;
 use hotfix_pending::PendingQueue;
 use serde::Serialize;
 
+pub(crate) use decide::ALLOW_PROTECTED_RENAMES;
+pub use decide::{Decision, FileRules, Offer};
 pub use dual::XPSP1HFM_DIR;
-pub use files::staged_name;
 pub(crate) use files::{HF_MIG_DIR, join};
 pub(crate) use footprint::FootprintKeys;
-pub use plan::applicability;
+pub use plan::{applicability, destination};
 
 use crate::log::InstallerLog;
 use crate::record::{
@@ -27,6 +28,7 @@ use crate::record::{
     save_record,
 };
 use crate::registry::Registry;
+use crate::restart::RestartReport;
 use crate::session::Session;
 use crate::view::View;
 use crate::{EngineError, Outcome};
@@ -49,6 +51,10 @@ pub struct InstallOptions {
     pub skip_inapplicable: bool,
     /// Plan and report, change nothing.
     pub dry_run: bool,
+    /// Perform the boot-time step (Session Manager's pass over the queue)
+    /// at the end, in the same transaction, as the original restarted the
+    /// machine; `false` (`/norestart`) leaves the queue for `hotfix restart`.
+    pub restart: bool,
 }
 
 /// What happened to one file.
@@ -97,6 +103,8 @@ pub struct InstallReport {
     pub files_written: usize,
     /// Whether nothing was written (`--dry-run`).
     pub dry_run: bool,
+    /// The boot-time step performed at the end (without `/norestart`).
+    pub restarted: Option<RestartReport>,
 }
 
 /// Per-package state while planning.
@@ -107,8 +115,7 @@ pub(crate) struct Ctx<'v, 'a> {
     baseline: &'v mut Baseline,
     id: &'v Identity,
     paths: &'v StatePaths,
-    in_use: &'v BTreeSet<String>,
-    known: &'v BTreeSet<String>,
+    rules: &'v FileRules,
     opts: &'v InstallOptions,
     log: &'v mut InstallerLog,
     pkg: &'v Package,
@@ -212,12 +219,10 @@ pub fn install(
     let mut reg = Registry::load(&view, image)?;
     reg.load_user_hives(&view);
     let mut queue = reg.queue();
-    let queue_before = queue.clone();
     let mut baseline = load_baseline(&view, &session.paths)?;
     let records = load_records(&view, &session.paths)?;
     let mut seq = records.iter().map(|r| r.seq).max().unwrap_or(0);
-    let in_use = hotfix_image::in_use(fs, image)?;
-    let known = reg.known_dlls();
+    let rules = FileRules::load(&view, &reg, opts.strict_versions)?;
     let mut reports = Vec::new();
     let mut logs = Vec::new();
     let mut outcome = Outcome::Success;
@@ -251,8 +256,7 @@ pub fn install(
                     baseline: &mut baseline,
                     id: &session.identity,
                     paths: &session.paths,
-                    in_use: &in_use,
-                    known: &known,
+                    rules: &rules,
                     opts,
                     log: &mut log,
                     pkg,
@@ -289,8 +293,12 @@ pub fn install(
         logs.push((log_path, log));
         reports.push(report);
     }
-    if queue != queue_before {
-        reg.set_queue(&queue)?;
+    rules.save_queue(&view, &mut reg, &queue)?;
+    let mut restarted = None;
+    if opts.restart && outcome == Outcome::RestartRequired {
+        let steps = crate::restart::run_queue(&mut view, &mut reg)?;
+        restarted = Some(RestartReport { steps });
+        outcome = Outcome::Success;
     }
     reg.store(&mut view)?;
     save_baseline(&mut view, &session.paths, &baseline);
@@ -310,6 +318,9 @@ pub fn install(
     for (path, mut log) in logs {
         log.line(match (opts.dry_run, outcome) {
             (true, _) => "Dry run: nothing was changed".to_owned(),
+            (false, _) if restarted.is_some() => {
+                "Installation complete; the restart step was performed (exit code 0)".to_owned()
+            }
             (false, Outcome::RestartRequired) => {
                 "Installation complete; a restart is required to finish (exit code 3010)".to_owned()
             }
@@ -322,6 +333,7 @@ pub fn install(
         outcome,
         files_written,
         dry_run: opts.dry_run,
+        restarted,
     })
 }
 

@@ -11,14 +11,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use hotfix_engine::{
-    EngineError, InstallerLog, Outcome, Registry, Session, View, applicability, failure_lines,
+    EngineError, FileRules, InstallerLog, Outcome, Registry, RestartReport, Session, View,
+    applicability, failure_lines, run_queue,
 };
+use hotfix_image::Identity;
 use hotfix_inf::CopyFile;
 use hotfix_model::SpLevel;
 use hotfix_package::Package;
 use hotfix_txn::RelPath;
 
-use self::files::{Planned, win_target};
+use self::files::Payload;
 use self::record::{SpRecord, join, record_path};
 use self::stage::LateCancel;
 use crate::space::SpaceNeed;
@@ -40,6 +42,45 @@ pub(crate) struct Plan<'v, 'a> {
     pub restore_list: u64,
     /// Every path the transaction creates or replaces.
     pub new_paths: Vec<RelPath>,
+    /// `/nobackup`: nothing is kept for spuninst.
+    pub no_backup: bool,
+}
+
+/// Which level the service pack takes the image to, and from which.
+struct Level {
+    /// The identity applicability is judged on: the image's, or, when this
+    /// SP is installed already, the image as it was before it.
+    before: Identity,
+    to_sp: u8,
+    /// spuninst's list of an earlier run of this same SP.
+    earlier: Option<SpRecord>,
+}
+
+impl Level {
+    fn of(session: &Session<'_>, pkg: &Package) -> Result<Self, EngineError> {
+        let id = &session.identity;
+        let view = View::new(session.fs, &session.image);
+        let earlier: Option<SpRecord> = match view.read(&record_path(session.image.windir()))? {
+            Some(bytes) => serde_json::from_slice(&bytes).ok(),
+            None => None,
+        };
+        match earlier {
+            Some(rec) if rec.kb == pkg.kb().to_string() && rec.to_sp == id.sp.0 => {
+                let mut before = id.clone();
+                before.sp = SpLevel(rec.from_sp);
+                Ok(Self {
+                    before,
+                    to_sp: rec.to_sp,
+                    earlier: Some(rec),
+                })
+            }
+            _ => Ok(Self {
+                before: id.clone(),
+                to_sp: id.sp.0 + 1,
+                earlier: None,
+            }),
+        }
+    }
 }
 
 /// `progress(stage, done, total)` is called as each stage starts (done 0)
@@ -51,10 +92,12 @@ pub fn sp_install(
     progress: &mut dyn FnMut(Stage, u64, u64),
 ) -> Result<SpReport, EngineError> {
     let image = &session.image;
-    let log_rel = join(image.windir(), "svcpack.log");
-    let log_path = image.host(&log_rel);
+    let log_path = opts
+        .log_path
+        .clone()
+        .unwrap_or_else(|| image.host(&join(image.windir(), "svcpack.log")));
     let mut log = InstallerLog::with_header(&opts.command_line);
-    let to = session.identity.sp.0 + 1;
+    let to = Level::of(session, pkg)?.to_sp;
     let result = run(session, pkg, opts, &mut log, progress, log_path.clone());
     match result {
         Ok(report) => {
@@ -96,14 +139,22 @@ fn run(
     let id = &session.identity;
     progress(Stage::Inspect, 0, 1);
     log.line(Stage::Inspect.label());
-    if let Some(reason) = applicability(pkg, id) {
+    let level = Level::of(session, pkg)?;
+    if let Some(reason) = applicability(pkg, &level.before) {
         return Err(EngineError::NotApplicable {
             package: pkg.file_name.clone(),
             reason,
         });
     }
     let kb = pkg.kb().to_string();
-    let to_sp = id.sp.0 + 1;
+    let to_sp = level.to_sp;
+    if let Some(earlier) = &level.earlier {
+        log.line(format!(
+            "{} is already installed (since {}): setup runs again and replaces what is missing or older",
+            SpLevel(to_sp).csd_version(),
+            earlier.installed_at
+        ));
+    }
     log.line(format!(
         "{kb}: {} on {} {} ({})",
         pkg.inf.title.as_deref().unwrap_or(&kb),
@@ -114,7 +165,7 @@ fn run(
     let mut view = View::new(fs, image);
     let mut reg = Registry::load(&view, image)?;
     reg.load_user_hives(&view);
-    let in_use = hotfix_image::in_use(fs, image)?;
+    let rules = FileRules::load(&view, &reg, opts.strict_versions)?;
     let windir = image.windir().clone();
     let backup_root = join(&windir, SP_UNINSTALL_DIR);
     let mut plan = Plan {
@@ -122,11 +173,12 @@ fn run(
         log,
         report: SpReport {
             kb: kb.clone(),
-            from_sp: id.sp.0,
+            from_sp: level.before.sp.0,
             to_sp,
             replaced: 0,
             added: 0,
             queued: 0,
+            swapped: 0,
             kept_newer: 0,
             unreadable_replaced: Vec::new(),
             space: SpaceNeed::default(),
@@ -134,16 +186,20 @@ fn run(
             superseded: Vec::new(),
             migrated: Vec::new(),
             outcome: Outcome::Success,
+            restarted: None,
             log: log_path.display().to_string(),
         },
-        record: SpRecord {
+        // Run again, setup adds to the first run's list: its backups hold
+        // the bytes from before the service pack.
+        record: level.earlier.clone().unwrap_or_else(|| SpRecord {
             kb: kb.clone(),
             from_sp: id.sp.0,
             to_sp,
             installed_at: hotfix_txn::clock::utc_now(),
             files: Vec::new(),
             hives: Vec::new(),
-        },
+        }),
+        no_backup: opts.no_backup,
         written: Vec::new(),
         backup_lens: Vec::new(),
         restore_lens: Vec::new(),
@@ -160,6 +216,12 @@ fn run(
     let mut resolver = image.resolver(fs);
     let mut queue = reg.queue();
     let queue_before = queue.clone();
+    let mut payload = Payload {
+        pkg,
+        rules: &rules,
+        queue: &mut queue,
+        resolver: &mut resolver,
+    };
     let mut replaced_backups = Vec::new();
     let total = lines.len() as u64;
     let inspecting = tracing::debug_span!("inspect", lines = total).entered();
@@ -168,41 +230,13 @@ fn run(
     for (i, (line, if_exists)) in lines.iter().enumerate() {
         opts.check_cancel(&setup)?;
         progress(Stage::Inspect, i as u64 + 1, total);
-        let win = win_target(line).ok_or_else(|| EngineError::Damaged {
-            package: pkg.file_name.clone(),
-            problem: format!("update.inf names unknown directory id {}", line.dest.dirid),
-        })?;
-        let target = resolver.resolve(&win)?;
-        let file = pkg.file(&line.source)?;
-        let host = image.host(&target);
-        // The image's copy, read only as far as the decision needs.
-        let cur = if fs.metadata(&host).is_ok_and(|m| m.is_file()) {
-            Some(fs.open_read_at(&host).map_err(|e| EngineError::Io {
-                what: "read",
-                path: image.win_path(&target),
-                source: e,
-            })?)
-        } else {
-            None
-        };
-        let planned = Planned {
-            target: &target,
-            file,
-        };
-        plan.decide(
-            &planned,
-            cur.as_deref(),
-            *if_exists,
-            opts,
-            &in_use,
-            &mut queue,
-            &kb,
-        )?
-        .inspect(|b| replaced_backups.push((target.clone(), b.clone())));
+        if let Some(b) = plan.install_line(&mut payload, line, *if_exists)? {
+            replaced_backups.push(b);
+        }
     }
     drop(inspecting);
     let migration = if to_sp == 1 {
-        plan.migrate_dual_mode(session, &in_use, &mut queue, &mut reg, &kb)?
+        plan.migrate_dual_mode(session, &rules, &mut queue, &mut reg, &kb)?
     } else {
         crate::dual::Migration::default()
     };
@@ -219,8 +253,12 @@ fn run(
         image.win_path(&backup_root)
     );
     let hives = reg.files();
-    for hive in &hives {
+    for hive in hives.iter().filter(|_| !opts.no_backup) {
         let backup = join(&backup_root, &format!("registry/{}", hive.file_name()));
+        // The first run's copy is the registry from before the SP.
+        if plan.view.exists(&backup) {
+            continue;
+        }
         plan.link(&backup, hive);
         plan.record
             .hives
@@ -236,17 +274,27 @@ fn run(
     plan.report.restore_point = snapshot.number;
     // The hives are backed up whole, so the old values are not kept.
     reg.apply_inf_lines(&pkg.inf.add_reg, &pkg.inf.del_reg, plan.log)?;
-    if queue != queue_before {
-        reg.set_queue(&queue)?;
+    rules.save_queue(plan.view, &mut reg, &queue)?;
+    let restart_needed = queue != queue_before;
+    if opts.restart && (restart_needed || opts.force_restart) {
+        let steps = run_queue(plan.view, &mut reg)?;
+        plan.log.line(format!(
+            "Restart: the boot-time step processed {} queued operations at the end of setup",
+            steps.len()
+        ));
+        plan.report.restarted = Some(RestartReport { steps });
     }
     // Only the hives the service pack changed are written.
     for hive in reg.store(plan.view)? {
         plan.count_planned(hive)?;
     }
-    let record_bytes = serde_json::to_vec_pretty(&plan.record).unwrap_or_default();
-    plan.view
-        .put_bytes(&record_path(&windir), Arc::new(record_bytes));
-    plan.count_planned(record_path(&windir))?;
+    // Without backups there is nothing for spuninst to give back.
+    if !opts.no_backup {
+        let record_bytes = serde_json::to_vec_pretty(&plan.record).unwrap_or_default();
+        plan.view
+            .put_bytes(&record_path(&windir), Arc::new(record_bytes));
+        plan.count_planned(record_path(&windir))?;
+    }
 
     opts.check_cancel(&setup)?;
     progress(Stage::DiskSpace, 0, 1);
@@ -304,11 +352,11 @@ fn run(
         summary.links,
         summary.dirs
     ));
-    if report.queued > 0 {
+    if restart_needed && report.restarted.is_none() {
         report.outcome = Outcome::RestartRequired;
         log.line(format!(
-            "{} files are in use and were queued; run `hotfix restart` to finish",
-            report.queued
+            "{} files are in use and {} KnownDLLs were swapped; run `hotfix restart` to finish",
+            report.queued, report.swapped
         ));
     }
     progress(Stage::Install, 1, 1);
