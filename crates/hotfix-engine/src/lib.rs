@@ -27,13 +27,13 @@ pub use chain::{ChainReport, chain};
 pub use error::{EngineError, ExtCode, MASKED_FAILURE, Outcome};
 pub use install::{
     Decision, FileReport, FileRules, InstallOptions, InstallReport, Offer, PackageReport,
-    XPSP1HFM_DIR, applicability, destination, failure_lines, install,
+    applicability, destination, failure_lines, install,
 };
 pub use log::InstallerLog;
 pub use rank::{Facts, Rank};
 pub use record::{
     DualStash, FileAction, FileRecord, InstallRecord, StashedFile, StatePaths, load_records,
-    save_record, sha256_hex,
+    save_record,
 };
 pub use registry::{HiveName, Registry};
 pub use restart::{RestartReport, RestartStep, restart, run_queue};

@@ -17,7 +17,6 @@ use serde::Serialize;
 
 pub(crate) use decide::ALLOW_PROTECTED_RENAMES;
 pub use decide::{Decision, FileRules, Offer};
-pub use dual::XPSP1HFM_DIR;
 pub(crate) use files::{HF_MIG_DIR, join};
 pub(crate) use footprint::FootprintKeys;
 pub use plan::{applicability, destination};
