@@ -12,8 +12,8 @@ use std::path::Path;
 use hotfix_dataset::DataSet;
 use hotfix_engine::{EngineError, Session, Wait};
 use hotfix_fs::OsFs;
-use hotfix_image::{GenerateSpec, generate};
 use hotfix_model::{Language, Product, SpLevel};
+use hotfix_synth::{GenerateSpec, generate};
 use rules_support::*;
 
 const FOO: &str = r"C:\WINDOWS\system32\foo.dll";

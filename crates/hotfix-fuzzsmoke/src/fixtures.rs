@@ -7,8 +7,9 @@
 use hotfix_cab::{CabInput, Compression, write_cabinet};
 use hotfix_dataset::{DEFAULT_DATA, DataSet, Update};
 use hotfix_hive::{Hive, Value};
-use hotfix_package::{INF_PATH, Package, SynthOptions, synth};
+use hotfix_package::{INF_PATH, Package};
 use hotfix_pe::{PeKind, PeSpec};
+use hotfix_synth::{SynthOptions, synth};
 use hotfix_txn::{Journal, JournalState, Op, Preserve, RelPath};
 
 /// One corpus file.

@@ -83,7 +83,8 @@ pub enum ImageError {
 }
 
 impl ImageError {
-    pub(crate) fn io(what: impl Into<String>, source: io::Error) -> Self {
+    /// A failed filesystem call: `what` names the operation and host path.
+    pub fn io(what: impl Into<String>, source: io::Error) -> Self {
         Self::Io {
             what: what.into(),
             source,

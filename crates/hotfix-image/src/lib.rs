@@ -7,15 +7,13 @@
 //! matched case-insensitively against the disk, refusing anything that could
 //! leave the image. [`in_use`] and [`lock_files`] keep the list of files the
 //! running system holds open. [`Image::identity`] reads what system it is
-//! from the hives; [`generate`] builds a synthetic image for tests.
+//! from the hives. Synthetic images for tests are built by `hotfix-synth`.
 //!
 //! Start reading at [`Image`], then `winpath.rs` for the accepted and refused
 //! spellings.
 #![deny(missing_docs)]
 
 mod error;
-mod generate;
-mod hives;
 mod identity;
 mod image;
 mod inuse;
@@ -23,9 +21,10 @@ mod profiles;
 mod winpath;
 
 pub use error::ImageError;
-pub use generate::{GenerateSpec, GenerateSummary, MAX_GENERATED_FILE, generate};
-pub use hives::STOCK_KNOWN_DLLS;
-pub use identity::{Identity, NT_CURRENT_VERSION, SESSION_MANAGER, current_control_set};
+pub use identity::{
+    Identity, NT_CURRENT_VERSION, SESSION_MANAGER, STOCK_KNOWN_DLLS, current_control_set,
+};
 pub use image::{Image, Resolver, STATE_DIR_NAME};
 pub use inuse::{IN_USE_LIST, in_use, lock_files, unlock_files};
-pub use profiles::{PROFILE_LIST, UserHives};
+pub use profiles::{DEFAULT_PROFILES_DIRECTORY, DEFAULT_USER_PROFILE, PROFILE_LIST, UserHives};
+pub use winpath::{check_component, fold};

@@ -15,8 +15,10 @@ use crate::Image;
 
 /// The key holding `ProfilesDirectory` and `DefaultUserProfile` in SOFTWARE.
 pub const PROFILE_LIST: &str = r"Microsoft\Windows NT\CurrentVersion\ProfileList";
-pub(crate) const DEFAULT_PROFILES_DIRECTORY: &str = r"%SystemDrive%\Documents and Settings";
-pub(crate) const DEFAULT_USER_PROFILE: &str = "Default User";
+/// `ProfilesDirectory` as a stock install writes it.
+pub const DEFAULT_PROFILES_DIRECTORY: &str = r"%SystemDrive%\Documents and Settings";
+/// `DefaultUserProfile` as a stock install writes it.
+pub const DEFAULT_USER_PROFILE: &str = "Default User";
 
 /// The user hives of an image: each one's path, or why it cannot be used.
 #[derive(Debug, Clone)]

@@ -136,7 +136,7 @@ fn strip_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 
 /// Refuses components that leave the directory, address a stream, name a
 /// device, or that Windows would silently rewrite (trailing dot or space).
-pub(crate) fn check_component(c: &str) -> Result<(), String> {
+pub fn check_component(c: &str) -> Result<(), String> {
     hotfix_model::check_component(c).map_err(|p| match p {
         NameProblem::DotDot => "\"..\" component".to_owned(),
         NameProblem::BadChar(':') => format!("':' in component {c:?} (alternate data stream)"),
@@ -152,7 +152,7 @@ pub(crate) fn check_component(c: &str) -> Result<(), String> {
 
 /// Case folding for name comparison: per-character simple lower case, the
 /// way NTFS's upcase table compares (no multi-character expansions).
-pub(crate) fn fold(name: &str) -> String {
+pub fn fold(name: &str) -> String {
     name.chars()
         .map(|ch| {
             let mut lower = ch.to_lowercase();

@@ -9,8 +9,8 @@
 //!
 //! Start with [`Manifest`], then [`Package::open`], which refuses any package
 //! whose contents do not match its manifest. [`pack_dir`] and [`extract`]
-//! move packages to and from directory trees; [`synth`] builds a realistic
-//! package for one entry of the data set (`hotfix-dataset`).
+//! move packages to and from directory trees; [`assemble`] lays out a built
+//! one. Realistic packages for tests are synthesized by `hotfix-synth`.
 #![deny(missing_docs)]
 
 mod check;
@@ -19,14 +19,10 @@ mod error;
 mod manifest;
 mod pack;
 mod package;
-mod synth;
-mod synth_inf;
-mod tags;
 
 pub use check::PackagedFile;
 pub use digest::DigestKind;
 pub use error::PackageError;
-pub use manifest::{Manifest, ManifestEntry};
-pub use pack::{build_cabinet, extract, pack_dir};
+pub use manifest::{Manifest, ManifestEntry, path_key};
+pub use pack::{Identity, assemble, build_cabinet, extract, pack_dir};
 pub use package::{INF_PATH, Package, VER_PATH};
-pub use synth::{SynthOptions, Synthesized, synth};

@@ -68,7 +68,7 @@ pub struct Manifest {
 }
 
 /// The key two paths are compared by: Windows file names ignore case.
-pub(crate) fn path_key(path: &str) -> String {
+pub fn path_key(path: &str) -> String {
     path.to_lowercase()
 }
 

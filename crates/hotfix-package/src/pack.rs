@@ -46,9 +46,12 @@ pub(crate) fn wrap_sfx(cab: &[u8], file: &str) -> Result<Vec<u8>, PackageError> 
 
 /// Who a package is for, as update.ver records it.
 #[derive(Debug, Clone)]
-pub(crate) struct Identity {
+pub struct Identity {
+    /// The KB the package delivers.
     pub kb: KbId,
+    /// The product it is for.
     pub product: Product,
+    /// The package language.
     pub language: Language,
 }
 
@@ -127,7 +130,7 @@ pub fn build_cabinet(
 
 /// [`build_cabinet`] as a hotfix package named `file`, behind the hotfix
 /// stub when `sfx`.
-pub(crate) fn assemble(
+pub fn assemble(
     identity: Identity,
     files: &[(String, Vec<u8>)],
     compression: Compression,

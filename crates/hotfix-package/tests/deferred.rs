@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use common::tiny_package;
 use hotfix_dataset::{DEFAULT_DATA, DataSet};
-use hotfix_package::{Package, PackageError, SynthOptions, synth};
+use hotfix_package::{Package, PackageError};
+use hotfix_synth::{SynthOptions, synth};
 use hotfix_testutil::Counted;
 
 const NAME: &str = "WindowsXP-KB900001-x86-ENU.cab";

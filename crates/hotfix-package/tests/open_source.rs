@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use common::tiny_package;
 use hotfix_dataset::{DEFAULT_DATA, DataSet};
 use hotfix_fs::{Fs, OsFs};
-use hotfix_package::{Package, PackageError, SynthOptions, synth};
+use hotfix_package::{Package, PackageError};
+use hotfix_synth::{SynthOptions, synth};
 use hotfix_testutil::unique_position;
 
 /// An XP update with branch folders, ASMS and root files.

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use hotfix_dataset::{DEFAULT_DATA, DataSet};
-use hotfix_package::{SynthOptions, synth};
+use hotfix_synth::{SynthOptions, synth};
 
 fn run(cmd: &str, args: &[&str], dir: &Path) -> String {
     let out = Command::new(cmd)

@@ -8,7 +8,8 @@ use std::path::Path;
 use hotfix_dataset::{DEFAULT_DATA, DataSet};
 use hotfix_fs::{Fs, MemFs, OsFs};
 use hotfix_model::{FileVersion, Language, Product};
-use hotfix_package::{DigestKind, Package, PackageError, SynthOptions, extract, pack_dir, synth};
+use hotfix_package::{DigestKind, Package, PackageError, extract, pack_dir};
+use hotfix_synth::{SynthOptions, synth};
 
 #[test]
 fn packed_tree_opens_with_manifest_and_stub() {

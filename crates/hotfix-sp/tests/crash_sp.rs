@@ -10,7 +10,8 @@ use hotfix_engine::{EngineError, InstallOptions, Session, Wait};
 use hotfix_fs::Fs;
 use hotfix_model::{Language, Product, SpLevel};
 use hotfix_package::Package;
-use hotfix_sp::{SpOptions, SpSpec, sp_install, synth_sp};
+use hotfix_sp::{SpOptions, sp_install};
+use hotfix_synth::{SpSpec, synth_sp};
 use hotfix_testkit::fixture::{FROZEN_TIME, data_for, mem_image_at, open_packages, root};
 use hotfix_testkit::sweep::sweep;
 

@@ -9,10 +9,10 @@
 
 use hotfix_engine::{InstallOptions, InstallRecord, Session, Status, Wait};
 use hotfix_fs::{Fs, MemFs};
-use hotfix_image::{GenerateSpec, generate};
 use hotfix_model::{FileVersion, Language, Product, SpLevel};
 use hotfix_package::Package;
-use hotfix_sp::{SpOptions, SpSpec, sp_install, sp_uninstall, synth_sp};
+use hotfix_sp::{SpOptions, sp_install, sp_uninstall};
+use hotfix_synth::{GenerateSpec, SpSpec, generate, synth_sp};
 use hotfix_testkit::fixture::{data_for, open_packages, root};
 
 /// XP entries of the data set with both dual-mode sides.

@@ -12,11 +12,12 @@
 use hotfix_engine::{Session, Wait};
 use hotfix_fs::{Fs, MemFs};
 use hotfix_hive::{Hive, Value};
-use hotfix_image::{GenerateSpec, SESSION_MANAGER, current_control_set, generate, lock_files};
+use hotfix_image::{SESSION_MANAGER, current_control_set, lock_files};
 use hotfix_model::{Language, Product, SpLevel};
 use hotfix_package::Package;
 use hotfix_pending::{PendingOp, PendingQueue};
-use hotfix_sp::{SpOptions, SpReport, SpSpec, sp_install, sp_uninstall, synth_sp};
+use hotfix_sp::{SpOptions, SpReport, sp_install, sp_uninstall};
+use hotfix_synth::{GenerateSpec, SpSpec, generate, synth_sp};
 use hotfix_testkit::fixture::{data_for, open_packages, root};
 
 /// SP1-era fixes of user32.dll and gdi32.dll (with other files): an SP1

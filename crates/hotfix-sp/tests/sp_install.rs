@@ -11,10 +11,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use hotfix_dataset::{DEFAULT_DATA, DataSet};
 use hotfix_engine::{EngineError, Session, Wait};
 use hotfix_fs::{DirEntry, FileWriter, Fs, LockAttempt, LockGuard, MemFs, Metadata, ReadSeek};
-use hotfix_image::{GenerateSpec, generate};
 use hotfix_model::{Language, Product, SpLevel};
 use hotfix_package::Package;
-use hotfix_sp::{SpOptions, SpSpec, Stage, sp_install, sp_uninstall, synth_sp};
+use hotfix_sp::{SpOptions, Stage, sp_install, sp_uninstall};
+use hotfix_synth::{GenerateSpec, SpSpec, generate, synth_sp};
 use hotfix_testkit::fixture::root;
 
 /// MemFs that records the most bytes in use after any mutating step.
@@ -121,7 +121,7 @@ impl Fs for &'static PeakFs {
 }
 
 /// The XP SP2 JPN package at a test scale.
-fn synth_jpn_sp2(data: &DataSet) -> hotfix_sp::SynthSp {
+fn synth_jpn_sp2(data: &DataSet) -> hotfix_synth::SynthSp {
     let sp = synth_sp(
         data,
         &SpSpec {

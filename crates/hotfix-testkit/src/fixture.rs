@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use hotfix_dataset::{DEFAULT_DATA, DataSet};
 use hotfix_fs::{Fs, MemFs};
-use hotfix_image::{GenerateSpec, generate};
 use hotfix_model::{Language, Product, SpLevel};
-use hotfix_package::{Package, SynthOptions, Synthesized, synth};
+use hotfix_package::Package;
+use hotfix_synth::{GenerateSpec, SynthOptions, Synthesized, generate, synth};
 
 use crate::BoxError;
 

@@ -15,10 +15,9 @@ use clap::Args;
 use hotfix_dataset::DataSet;
 use hotfix_engine::{Session, Status, Wait};
 use hotfix_fs::{Fs, OsFs, remove_tree, write_atomic, write_new};
-use hotfix_image::{GenerateSpec, generate};
 use hotfix_model::{KbId, Language, Product, SpLevel};
-use hotfix_package::{Package, SynthOptions};
-use hotfix_sp::{SpSpec, synth_sp};
+use hotfix_package::Package;
+use hotfix_synth::{GenerateSpec, SpSpec, SynthOptions, generate, synth_sp};
 
 use crate::formats::{load_data, write_packages};
 use crate::ui::{CliError, CmdResult, bytes_bar};

@@ -9,7 +9,7 @@ use hotfix_fs::{Fs, OsFs, create_dir_all, write_atomic};
 use hotfix_hive::Hive;
 use hotfix_inf::RegRoot;
 use hotfix_model::{KbId, Language, Product};
-use hotfix_package::{SynthOptions, synth as synth_package};
+use hotfix_synth::{SynthOptions, synth as synth_package};
 use serde::Serialize;
 
 use crate::ImageArg;

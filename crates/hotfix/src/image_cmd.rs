@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use hotfix_fs::OsFs;
-use hotfix_image::{GenerateSpec, generate};
 use hotfix_model::SpLevel;
+use hotfix_synth::{GenerateSpec, generate};
 
 use crate::ImageArg;
 use crate::formats::{load_data, parse_lang, parse_os};

@@ -1,8 +1,8 @@
 //! `hotfix`: the command line. Thin glue over the library crates; start at
 //! [`Command`] and follow a subcommand into its module.
 
-mod bench;
 mod demo;
+mod faults;
 mod formats;
 mod image_cmd;
 mod servicing;
@@ -140,12 +140,15 @@ enum Command {
         command: sp_cmd::RestoreCommand,
     },
     /// Benchmark `sp install` against `cp -a && sync` and `dpkg -i`.
-    Bench(bench::BenchArgs),
+    Bench(hotfix_bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
     let args = switches::normalise_install_args(std::env::args().collect());
-    let cli = Cli::parse_from(args);
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => return ui::usage_error(&e),
+    };
     let verbose = cli.verbose || matches!(&cli.command, Command::Install(a) if a.verbose);
     ui::init_tracing(verbose);
     let result = match cli.command {
@@ -169,7 +172,9 @@ fn main() -> ExitCode {
         Command::SynthSp(a) => sp_cmd::synth(&a),
         Command::Sp { command } => sp_cmd::sp(&command),
         Command::RestorePoint { command } => sp_cmd::restore_point(&command),
-        Command::Bench(a) => bench::run(&a),
+        Command::Bench(a) => hotfix_bench::run(&a)
+            .map(|()| 0)
+            .map_err(ui::CliError::from),
     };
     ui::exit(result)
 }

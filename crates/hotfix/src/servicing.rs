@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use hotfix_engine::{FileAction, InstallOptions, InstallReport, Outcome, Session, Wait};
-use hotfix_fs::{FaultFs, FaultKind, FaultPlan, Fs, OsFs};
+use hotfix_fs::Fs;
 use hotfix_package::Package;
 
 use crate::ImageArg;
@@ -46,31 +46,7 @@ pub struct InstallArgs {
     skip_inapplicable: bool,
 }
 
-/// The filesystem: the real one, or with `HOTFIX_FAULT=<step>:<eio|enospc|eacces|crash>`
-/// one that fails at that step (for tests that kill or starve a real run).
-pub fn filesystem() -> Result<Box<dyn Fs>, CliError> {
-    let Ok(spec) = std::env::var("HOTFIX_FAULT") else {
-        return Ok(Box::new(OsFs));
-    };
-    let bad = || {
-        CliError::msg(format!(
-            "HOTFIX_FAULT={spec:?}: expected <step>:<eio|enospc|eacces|crash>"
-        ))
-    };
-    let (step, kind) = spec.split_once(':').ok_or_else(bad)?;
-    let at_step = step.parse().map_err(|_| bad())?;
-    let kind = match kind {
-        "eio" => FaultKind::Errno(5),
-        "enospc" => FaultKind::Sticky(28),
-        "eacces" => FaultKind::Errno(13),
-        "crash" => FaultKind::Crash,
-        _ => return Err(bad()),
-    };
-    Ok(Box::new(FaultFs::with_plan(
-        OsFs,
-        FaultPlan { at_step, kind },
-    )))
-}
+pub use crate::faults::filesystem;
 
 /// Opens a session, printing what the user must know (waits, recovery).
 pub fn open<'f>(fs: &'f dyn Fs, image: &ImageArg) -> Result<Session<'f>, CliError> {

@@ -1,5 +1,5 @@
 //! `synth-sp`, `sp install|uninstall`, `restore-point list|create|restore`.
-//! The benchmark is in `bench.rs`.
+//! The benchmark is the `hotfix-bench` crate.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,7 +8,8 @@ use std::time::Instant;
 
 use clap::{Args, Subcommand};
 use hotfix_fs::{Fs, OsFs, create_dir_all, write_atomic};
-use hotfix_sp::{SpOptions, SpSpec, Stage, sp_install, sp_uninstall, synth_sp};
+use hotfix_sp::{SpOptions, Stage, sp_install, sp_uninstall};
+use hotfix_synth::{SpSpec, synth_sp};
 use indicatif::ProgressBar;
 
 use crate::ImageArg;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use hotfix_engine::{EngineError, MASKED_FAILURE};
+use hotfix_engine::{EngineError, ExtCode, MASKED_FAILURE};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -13,7 +13,8 @@ pub enum CliError {
     /// An installer failure: masked to 1603 with an extended code.
     #[error(transparent)]
     Engine(#[from] EngineError),
-    /// Anything else, already phrased for the user.
+    /// A bad command line or nothing to do, already phrased for the user
+    /// (extended code 0xf0fe, as the engine's usage errors).
     #[error("{0}")]
     Other(String),
 }
@@ -36,6 +37,16 @@ macro_rules! from_errors {
 }
 from_errors!(hotfix_image::ImageError, hotfix_package::PackageError);
 
+impl From<hotfix_bench::BenchError> for CliError {
+    fn from(e: hotfix_bench::BenchError) -> Self {
+        match e {
+            hotfix_bench::BenchError::Image(e) => e.into(),
+            hotfix_bench::BenchError::Package(e) => e.into(),
+            hotfix_bench::BenchError::Other(m) => Self::Other(m),
+        }
+    }
+}
+
 /// A command's result: the Windows exit code (0, 3010) or a failure.
 pub type CmdResult = Result<u32, CliError>;
 
@@ -53,26 +64,38 @@ pub fn print_json<T: Serialize>(value: &T) {
 pub fn exit(result: CmdResult) -> ExitCode {
     let code = match result {
         Ok(code) => code,
-        Err(CliError::Engine(e)) => {
-            eprintln!("error: {e}");
-            eprintln!(
-                "Update.exe extended error code = {:#x}",
-                e.ext_code().code()
-            );
-            eprintln!(
-                "Update.exe return code was masked to 0x643 for MSI custom action compliance."
-            );
-            MASKED_FAILURE
-        }
-        Err(CliError::Other(m)) => {
-            eprintln!("error: {m}");
-            MASKED_FAILURE
-        }
+        Err(CliError::Engine(e)) => failed(&e, e.ext_code()),
+        Err(CliError::Other(m)) => failed(&m, ExtCode::Usage),
     };
     if code != 0 {
         eprintln!("exit code {code}");
     }
     ExitCode::from((code & 0xff) as u8)
+}
+
+/// Prints a failure as Update.exe logged it: the message, the extended
+/// code, the masking; returns the masked code.
+fn failed(message: &dyn std::fmt::Display, code: ExtCode) -> u32 {
+    eprintln!("error: {message}");
+    eprintln!("Update.exe extended error code = {code}");
+    eprintln!("Update.exe return code was masked to 0x643 for MSI custom action compliance.");
+    MASKED_FAILURE
+}
+
+/// A command line clap refused: its message (with the usage line), then
+/// the extended code 0xf0fe and the masked 1603 like every other failure.
+/// `--help` and `--version`, which clap also reports as errors, print and
+/// succeed.
+pub fn usage_error(e: &clap::Error) -> ExitCode {
+    if !e.use_stderr() {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    // clap's rendering already starts with "error: ".
+    let rendered = e.render().to_string();
+    let message = rendered.trim_end();
+    let message = message.strip_prefix("error: ").unwrap_or(message);
+    exit(Err(CliError::msg(message)))
 }
 
 /// Sets up `tracing` on stderr: warnings, or everything with `--verbose`.

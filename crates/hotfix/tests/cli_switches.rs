@@ -7,9 +7,9 @@ use std::process::{Command, Output};
 
 use hotfix_dataset::{DataSet, FileRow, Update};
 use hotfix_fs::OsFs;
-use hotfix_image::{GenerateSpec, Image, generate, lock_files};
+use hotfix_image::{Image, lock_files};
 use hotfix_model::{Language, PayloadFolder, Product, SpLevel};
-use hotfix_package::{SynthOptions, synth};
+use hotfix_synth::{GenerateSpec, SynthOptions, generate, synth};
 use hotfix_testkit::snapshot;
 
 fn row(name: &str, version: &str, folder: &str) -> FileRow {

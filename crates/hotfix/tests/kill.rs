@@ -1,8 +1,10 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 //! Issue 5, item 3: the real binary on a real image, killed with SIGKILL
 //! at seeded random moments (20 times, bounded by the clean run's length),
-//! then `hotfix list` (which recovers first): the image is exactly the pre-
-//! or the post-state every time.
+//! and as soon as its journal appears (5 times), then `hotfix list` (which
+//! recovers first): the image is exactly the pre- or the post-state every
+//! time, and at least one kill left a journal behind, so recovery really
+//! had an interrupted transaction to roll back or finish.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -14,6 +16,16 @@ use hotfix_testkit::{Snapshot, snapshot};
 
 const BIN: &str = env!("CARGO_BIN_EXE_hotfix");
 const KILLS: usize = 20;
+/// Kills that wait for the journal instead of a random delay.
+const JOURNAL_KILLS: usize = 5;
+/// Polls for the journal before such a kill gives up (the clean run takes
+/// well under a second; a poll is a `stat`).
+const MAX_POLLS: usize = 200_000;
+
+/// The transaction journal of an image (`%windir%\$hotfix$\journal`).
+fn journal(image: &Path) -> std::path::PathBuf {
+    image.join("WINDOWS").join("$hotfix$").join("journal")
+}
 
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -65,8 +77,9 @@ fn sigkill_at_random_moments_leaves_pre_or_post() {
     let post = snap(&work);
 
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-    let (mut to_pre, mut to_post) = (0, 0);
-    for i in 0..KILLS {
+    assert!(!journal(&work).exists(), "a finished run left its journal");
+    let (mut to_pre, mut to_post, mut interrupted) = (0, 0, 0);
+    for i in 0..KILLS + JOURNAL_KILLS {
         std::fs::remove_dir_all(&work).unwrap();
         copy_tree(&pristine, &work);
         seed ^= seed << 13;
@@ -74,9 +87,20 @@ fn sigkill_at_random_moments_leaves_pre_or_post() {
         seed ^= seed << 17;
         let delay = clean.mul_f64((seed % 1000) as f64 / 1000.0);
         let mut child = install(&work, &pkgs).spawn().unwrap();
-        std::thread::sleep(delay);
+        if i < KILLS {
+            std::thread::sleep(delay);
+        } else {
+            let mut polls = 0;
+            while !journal(&work).exists() && polls < MAX_POLLS {
+                std::thread::yield_now();
+                polls += 1;
+            }
+        }
         child.kill().unwrap();
         child.wait().unwrap();
+        if journal(&work).exists() {
+            interrupted += 1;
+        }
         let listed = Command::new(BIN)
             .args(["list", "--image"])
             .arg(&work)
@@ -86,6 +110,10 @@ fn sigkill_at_random_moments_leaves_pre_or_post() {
             listed.status.success(),
             "kill {i}: {}",
             String::from_utf8_lossy(&listed.stderr)
+        );
+        assert!(
+            !journal(&work).exists(),
+            "kill {i}: recovery left the journal"
         );
         let got = snap(&work);
         if got == pre {
@@ -101,5 +129,12 @@ fn sigkill_at_random_moments_leaves_pre_or_post() {
         }
         assert!(started.elapsed() < Duration::from_secs(120), "too slow");
     }
-    eprintln!("{KILLS} kills (clean run {clean:?}): {to_pre} pre, {to_post} post");
+    let kills = KILLS + JOURNAL_KILLS;
+    eprintln!(
+        "{kills} kills (clean run {clean:?}): {to_pre} pre, {to_post} post, {interrupted} left a journal to recover"
+    );
+    assert!(
+        interrupted > 0,
+        "no kill interrupted a transaction ({to_pre} pre, {to_post} post): the test proved nothing"
+    );
 }

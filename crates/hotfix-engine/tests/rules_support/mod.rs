@@ -13,9 +13,10 @@ use hotfix_engine::{
 };
 use hotfix_fs::{FileKind, Fs, MemFs};
 use hotfix_hive::Hive;
-use hotfix_image::{GenerateSpec, Image, generate};
+use hotfix_image::Image;
 use hotfix_model::{FileVersion, Language, PayloadFolder, Product, SpLevel};
-use hotfix_package::{Package, SynthOptions, synth};
+use hotfix_package::Package;
+use hotfix_synth::{GenerateSpec, SynthOptions, generate, synth};
 
 /// One payload row: `name` into `system32`, at `version` (`None`: no
 /// version resource), in `folder` (`SP2GDR`, `SP2QFE`).

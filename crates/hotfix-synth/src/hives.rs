@@ -4,18 +4,12 @@
 
 use hotfix_dataset::release_tag;
 use hotfix_hive::{Hive, HiveError, Value};
+use hotfix_image::{
+    DEFAULT_PROFILES_DIRECTORY, DEFAULT_USER_PROFILE, NT_CURRENT_VERSION, PROFILE_LIST,
+    SESSION_MANAGER, STOCK_KNOWN_DLLS,
+};
 
 use crate::GenerateSpec;
-use crate::identity::{NT_CURRENT_VERSION, SESSION_MANAGER};
-use crate::profiles::{DEFAULT_PROFILES_DIRECTORY, DEFAULT_USER_PROFILE, PROFILE_LIST};
-
-/// The KnownDLLs of a stock XP SP2 / Server 2003 install (value name; the
-/// file is `<name>.dll`).
-pub const STOCK_KNOWN_DLLS: &[&str] = &[
-    "advapi32", "comdlg32", "gdi32", "imagehlp", "kernel32", "lz32", "ole32", "oleaut32",
-    "olecli32", "olecnv32", "olesvr32", "olethk32", "rpcrt4", "shell32", "url", "urlmon", "user32",
-    "version", "wininet", "wldap32",
-];
 
 fn sz(s: &str) -> Value {
     Value::Sz(s.to_owned())

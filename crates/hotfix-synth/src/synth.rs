@@ -8,13 +8,10 @@ use std::collections::HashSet;
 use hotfix_cab::Compression;
 use hotfix_dataset::{FileRow, Update};
 use hotfix_model::Language;
+use hotfix_package::{DigestKind, INF_PATH, Identity, PackageError, assemble, path_key};
 use hotfix_pe::{PeKind, PeSpec};
 
-use crate::DigestKind;
-use crate::manifest::path_key;
-use crate::pack::{Identity, assemble};
-use crate::package::INF_PATH;
-use crate::{PackageError, synth_inf, tags};
+use crate::{synth_inf, tags};
 
 /// Largest payload file `synth` makes; the data set's largest is about 10 MiB.
 const MAX_SYNTH_FILE: u64 = 256 << 20;

@@ -10,20 +10,43 @@
 //! with `R/var/lib/dpkg/{status,info,updates}` created empty first; the
 //! package is built with `dpkg-deb -Znone --build` (no compression, as our
 //! cabinet stores).
+//!
+//! A library so that the installer's binary only wires it up: `hotfix bench`
+//! calls [`run`], which runs the installer as `hotfix sp install` children
+//! of the current executable.
+#![deny(missing_docs)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
 use clap::Args;
+use hotfix_dataset::{DEFAULT_DATA, DataSet};
 use hotfix_fs::{Fs, OsFs, create_dir_all, remove_tree, write_atomic};
-use hotfix_image::{GenerateSpec, generate};
+use hotfix_image::ImageError;
 use hotfix_model::{Language, Product, SpLevel};
-use hotfix_package::Package;
-use hotfix_sp::{SpSpec, synth_sp};
+use hotfix_package::{Package, PackageError};
+use hotfix_synth::{GenerateSpec, SpSpec, generate, synth_sp};
 
-use crate::formats::load_data;
-use crate::ui::{CliError, CmdResult};
+/// Why the benchmark failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// The generated image could not be written.
+    #[error(transparent)]
+    Image(#[from] ImageError),
+    /// The synthesized service pack did not open.
+    #[error(transparent)]
+    Package(#[from] PackageError),
+    /// Anything else, already phrased for the user.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl BenchError {
+    fn msg(m: impl Into<String>) -> Self {
+        Self::Other(m.into())
+    }
+}
 
 /// `hotfix bench`.
 #[derive(Debug, Args)]
@@ -52,12 +75,12 @@ struct Run {
     rss_kb: Option<u64>,
 }
 
-fn err(what: &str, e: impl std::fmt::Display) -> CliError {
-    CliError::msg(format!("bench: {what}: {e}"))
+fn err(what: &str, e: impl std::fmt::Display) -> BenchError {
+    BenchError::msg(format!("bench: {what}: {e}"))
 }
 
 /// Runs `program args` (under `/usr/bin/time -v` when available).
-fn measure(program: &str, args: &[&str]) -> Result<Run, CliError> {
+fn measure(program: &str, args: &[&str]) -> Result<Run, BenchError> {
     sync()?;
     let timer = Path::new("/usr/bin/time").exists();
     let mut cmd = if timer {
@@ -72,7 +95,7 @@ fn measure(program: &str, args: &[&str]) -> Result<Run, CliError> {
     let out = cmd.output().map_err(|e| err(program, e))?;
     let seconds = started.elapsed().as_secs_f64();
     if !out.status.success() {
-        return Err(CliError::msg(format!(
+        return Err(BenchError::msg(format!(
             "bench: {program} failed: {}",
             String::from_utf8_lossy(&out.stderr)
         )));
@@ -85,7 +108,7 @@ fn measure(program: &str, args: &[&str]) -> Result<Run, CliError> {
     Ok(Run { seconds, rss_kb })
 }
 
-fn sync() -> Result<(), CliError> {
+fn sync() -> Result<(), BenchError> {
     Command::new("sync").status().map_err(|e| err("sync", e))?;
     Ok(())
 }
@@ -107,9 +130,9 @@ fn prepare(
     files: usize,
     scale: f64,
     copies: u64,
-) -> Result<(PathBuf, PathBuf, PathBuf, u64), CliError> {
+) -> Result<(PathBuf, PathBuf, PathBuf, u64), BenchError> {
     let fs = OsFs;
-    let data = load_data(None)?;
+    let data = DataSet::parse(DEFAULT_DATA).map_err(|e| err("data set", e))?;
     let sp = synth_sp(
         &data,
         &SpSpec {
@@ -151,7 +174,7 @@ fn prepare(
     Ok((image, pkg_path, tree, sp.payload_bytes))
 }
 
-fn hotfix_install(image: &Path, pkg: &Path) -> Result<Run, CliError> {
+fn hotfix_install(image: &Path, pkg: &Path) -> Result<Run, BenchError> {
     let exe = std::env::current_exe().map_err(|e| err("current_exe", e))?;
     let exe = exe.to_string_lossy().into_owned();
     let image = image.to_string_lossy().into_owned();
@@ -160,7 +183,7 @@ fn hotfix_install(image: &Path, pkg: &Path) -> Result<Run, CliError> {
 }
 
 /// A `.deb` of the payload tree, uncompressed as our cabinet stores.
-fn build_deb(dir: &Path, tree: &Path) -> Result<PathBuf, CliError> {
+fn build_deb(dir: &Path, tree: &Path) -> Result<PathBuf, BenchError> {
     let fs = OsFs;
     let deb_src = dir.join("debsrc");
     let control = deb_src.join("DEBIAN");
@@ -186,7 +209,7 @@ fn build_deb(dir: &Path, tree: &Path) -> Result<PathBuf, CliError> {
 }
 
 /// Installs `deb` into a new private root `root`.
-fn dpkg_install(root: &Path, deb: &Path) -> Result<Run, CliError> {
+fn dpkg_install(root: &Path, deb: &Path) -> Result<Run, BenchError> {
     let fs = OsFs;
     for d in ["var/lib/dpkg/info", "var/lib/dpkg/updates"] {
         create_dir_all(&fs, &root.join(d)).map_err(|e| err("create", e))?;
@@ -225,7 +248,7 @@ fn max_rss(runs: &[Run]) -> String {
 }
 
 /// Copies `from` to `to` with `cp -a` (not timed).
-fn copy_tree(from: &Path, to: &Path) -> Result<(), CliError> {
+fn copy_tree(from: &Path, to: &Path) -> Result<(), BenchError> {
     let s = |p: &Path| p.to_string_lossy().into_owned();
     measure("cp", &["-a", &s(from), &s(to)]).map(drop)
 }
@@ -236,7 +259,7 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), CliError> {
 /// journal skips inodes freed in the last 30 s when it creates files, which
 /// would slow whoever runs after a deletion (so [`prepare`] checks the
 /// space for every round).
-fn side_by_side(d: &Path, files: usize, scale: f64, rounds: usize) -> Result<(), CliError> {
+fn side_by_side(d: &Path, files: usize, scale: f64, rounds: usize) -> Result<(), BenchError> {
     let (image, pkg, tree, bytes) = prepare(d, files, scale, rounds as u64)?;
     let deb = build_deb(d, &tree)?;
     let images: Vec<PathBuf> = (0..rounds).map(|r| d.join(format!("image{r}"))).collect();
@@ -321,13 +344,13 @@ const IMAGE_BYTES: u64 = 170_000_000;
 
 /// Refuses to start what needs `needed` bytes in `dir` when fewer are free,
 /// saying what to change.
-fn ensure_space(dir: &Path, needed: u64, what: &str) -> Result<(), CliError> {
+fn ensure_space(dir: &Path, needed: u64, what: &str) -> Result<(), BenchError> {
     let free = OsFs.free_space(dir).map_err(|e| err("free space", e))?;
     if free >= needed {
         return Ok(());
     }
     let gb = |b: u64| b as f64 / 1e9;
-    Err(CliError::msg(format!(
+    Err(BenchError::msg(format!(
         "bench: {what} needs about {:.1} GB in {}, {:.1} GB free; free some space, pass --dir on a larger filesystem, or use fewer --rounds or --no-growth",
         gb(needed),
         dir.display(),
@@ -336,7 +359,7 @@ fn ensure_space(dir: &Path, needed: u64, what: &str) -> Result<(), CliError> {
 }
 
 /// `hotfix bench`.
-pub fn run(a: &BenchArgs) -> CmdResult {
+pub fn run(a: &BenchArgs) -> Result<(), BenchError> {
     let dir = a.dir.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("hotfix-bench-{}", std::process::id()))
     });
@@ -371,7 +394,7 @@ pub fn run(a: &BenchArgs) -> CmdResult {
             k / 1024
         );
     }
-    Ok(0)
+    Ok(())
 }
 
 #[cfg(test)]

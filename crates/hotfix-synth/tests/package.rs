@@ -2,14 +2,13 @@
 //! payload files are real PEs of the row's size, version and branch tag.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
-mod common;
-
 use std::collections::BTreeSet;
 
 use hotfix_dataset::{DEFAULT_DATA, DataSet, Update};
 use hotfix_inf::{CmpOp, Condition};
 use hotfix_model::{BranchKind, PayloadFolder, TagRank};
-use hotfix_package::{INF_PATH, Package, SynthOptions, synth};
+use hotfix_package::{INF_PATH, Package};
+use hotfix_synth::{SynthOptions, synth};
 
 fn data() -> DataSet {
     DataSet::parse(DEFAULT_DATA).unwrap()

@@ -17,8 +17,9 @@ use hotfix_hive::Hive;
 use hotfix_model::{Language, Product, SpLevel};
 use hotfix_pe::{PeKind, PeSpec, build_at_least, data_file};
 
-use crate::winpath::{check_component, fold};
-use crate::{ImageError, hives};
+use hotfix_image::{ImageError, check_component, fold};
+
+use crate::hives;
 
 /// Largest file the generator writes (the biggest XP system file is a few
 /// tens of MB); a larger size in a data set is refused, not allocated.

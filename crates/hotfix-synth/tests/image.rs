@@ -9,9 +9,10 @@ use std::process::Command;
 use hotfix_dataset::{DEFAULT_DATA, DataSet, base_files};
 use hotfix_fs::{Fs, MemFs, OsFs, write_atomic};
 use hotfix_hive::{Hive, Value};
-use hotfix_image::{GenerateSpec, Image, ImageError, current_control_set, generate};
+use hotfix_image::{Image, ImageError, current_control_set};
 use hotfix_model::{Language, Product, SpLevel};
 use hotfix_pe::read_version;
+use hotfix_synth::{GenerateSpec, generate};
 
 fn data() -> DataSet {
     DataSet::parse(DEFAULT_DATA).unwrap()
@@ -35,7 +36,7 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
-fn gen_os(dir: &Path, spec: &GenerateSpec) -> hotfix_image::GenerateSummary {
+fn gen_os(dir: &Path, spec: &GenerateSpec) -> hotfix_synth::GenerateSummary {
     let mut last = (0, 1);
     let summary = generate(&OsFs, dir, spec, &data(), &mut |d, t| last = (d, t)).unwrap();
     assert_eq!(last.0, last.1, "progress reaches the total");
