@@ -60,8 +60,16 @@ impl Level {
     fn of(session: &Session<'_>, pkg: &Package) -> Result<Self, EngineError> {
         let id = &session.identity;
         let view = View::new(session.fs, &session.image);
-        let earlier: Option<SpRecord> = match view.read(&record_path(session.image.windir()))? {
-            Some(bytes) => serde_json::from_slice(&bytes).ok(),
+        let path = record_path(session.image.windir());
+        let earlier: Option<SpRecord> = match view.read(&path)? {
+            Some(bytes) => {
+                Some(
+                    serde_json::from_slice(&bytes).map_err(|e| EngineError::State {
+                        path: session.image.win_path(&path),
+                        problem: e.to_string(),
+                    })?,
+                )
+            }
             None => None,
         };
         match earlier {
@@ -97,8 +105,17 @@ pub fn sp_install(
         .clone()
         .unwrap_or_else(|| image.host(&join(image.windir(), "svcpack.log")));
     let mut log = InstallerLog::with_header(&opts.command_line);
-    let to = Level::of(session, pkg)?.to_sp;
-    let result = run(session, pkg, opts, &mut log, progress, log_path.clone());
+    let level = Level::of(session, pkg)?;
+    let to = level.to_sp;
+    let result = run(
+        session,
+        pkg,
+        opts,
+        level,
+        &mut log,
+        progress,
+        log_path.clone(),
+    );
     match result {
         Ok(report) => {
             progress(Stage::Cleanup, 0, 1);
@@ -130,6 +147,7 @@ fn run(
     session: &Session<'_>,
     pkg: &Package,
     opts: &SpOptions,
+    level: Level,
     log: &mut InstallerLog,
     progress: &mut dyn FnMut(Stage, u64, u64),
     log_path: PathBuf,
@@ -139,7 +157,6 @@ fn run(
     let id = &session.identity;
     progress(Stage::Inspect, 0, 1);
     log.line(Stage::Inspect.label());
-    let level = Level::of(session, pkg)?;
     if let Some(reason) = applicability(pkg, &level.before) {
         return Err(EngineError::NotApplicable {
             package: pkg.file_name.clone(),
