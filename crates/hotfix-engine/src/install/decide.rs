@@ -210,7 +210,17 @@ impl FileRules {
             }
             return self.place(view, queue, log, offer, d, None);
         };
-        let cf = facts_of(view, &cur)?;
+        // An unversioned offer is compared by bytes (R2): the version of
+        // the file there is not read.
+        let versioned = |c: &Content| match offer.version {
+            Some(_) => facts_of(view, c),
+            None => Ok(Facts {
+                version: None,
+                tag: TagRank::Unknown,
+                error: None,
+            }),
+        };
+        let cf = versioned(&cur)?;
         d.old_version = cf.version;
         if let (Some(problem), Some(v)) = (&cf.error, offer.version) {
             if self.strict_versions {
@@ -227,7 +237,7 @@ impl FileRules {
         let queued = queued_source(view, queue, target).map(|s| view.content(&s));
         let mut against = vec![(cur.clone(), cf)];
         if let Some(Some(q)) = queued {
-            let qf = facts_of(view, &q)?;
+            let qf = versioned(&q)?;
             against.push((q, qf));
         }
         let newer = match offer.version {

@@ -7,6 +7,7 @@ mod stage;
 
 pub use stage::{SpOptions, SpReport, Stage};
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -44,6 +45,9 @@ pub(crate) struct Plan<'v, 'a> {
     pub new_paths: Vec<RelPath>,
     /// `/nobackup`: nothing is kept for spuninst.
     pub no_backup: bool,
+    /// The targets in `record.files`, lower case: asked about for every
+    /// payload file.
+    pub listed: HashSet<String>,
 }
 
 /// Which level the service pack takes the image to, and from which.
@@ -217,6 +221,7 @@ fn run(
             hives: Vec::new(),
         }),
         no_backup: opts.no_backup,
+        listed: HashSet::new(),
         written: Vec::new(),
         backup_lens: Vec::new(),
         restore_lens: Vec::new(),
@@ -229,6 +234,12 @@ fn run(
         .iter()
         .map(|c| (c, false))
         .chain(pkg.inf.replace_if_exist.iter().map(|c| (c, true)))
+        .collect();
+    plan.listed = plan
+        .record
+        .files
+        .iter()
+        .map(|(t, _)| t.to_lowercase())
         .collect();
     let mut resolver = image.resolver(fs);
     let mut queue = reg.queue();

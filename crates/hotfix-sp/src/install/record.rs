@@ -64,16 +64,13 @@ impl Plan<'_, '_> {
     }
 
     fn listed(&self, target: &RelPath) -> bool {
-        self.record
-            .files
-            .iter()
-            .any(|(t, _)| t.eq_ignore_ascii_case(target.as_str()))
+        self.listed.contains(&target.as_str().to_lowercase())
     }
 
     /// Adds `target` to spuninst's list (once): restored from `backup`, or
     /// removed when `None` (the SP added it).
     pub(crate) fn note_backup(&mut self, target: &RelPath, backup: Option<&RelPath>) {
-        if !self.listed(target) {
+        if self.listed.insert(target.as_str().to_lowercase()) {
             self.record.files.push((
                 target.as_str().to_owned(),
                 backup.map(|b| b.as_str().to_owned()),
