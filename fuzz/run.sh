@@ -11,6 +11,7 @@ CORPUS=../crates/hotfix-fuzzsmoke/corpus
 declare -A SEEDS=(
   [cab]="cab pkg" [find_cabinet]="pkg cab pe" [package]="pkg" [manifest]="manifest"
   [inf]="inf" [update_inf]="inf" [pe]="pe pkg" [hive]="hive" [journal]="journal" [pfro]="pfro"
+  [journal_replay]="journal" [record]="record" [inuse]="inuse"
 )
 cargo +nightly fuzz build
 run() {
@@ -22,7 +23,7 @@ run() {
     >"$WORK/$t.log" 2>&1 || { echo "$t: FAILED, see $WORK/$t.log"; return 1; }
   echo "$t: $(grep -o 'Done [0-9]* runs in [0-9]* second(s)' "$WORK/$t.log")"
 }
-targets=(cab find_cabinet package manifest inf update_inf pe hive journal pfro)
+targets=(cab find_cabinet package manifest inf update_inf pe hive journal pfro journal_replay record inuse)
 status=0
 for ((i = 0; i < ${#targets[@]}; i += 2)); do
   run "${targets[i]}" & a=$!

@@ -22,6 +22,9 @@ pub struct ChainReport {
     pub after: usize,
     /// The log text in QChain's layout.
     pub log: String,
+    /// Set when the queue was committed but the log could not be written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_warning: Option<String>,
 }
 
 fn facts_of(view: &View<'_>, nt: &str) -> Result<Option<Facts>, EngineError> {
@@ -109,6 +112,11 @@ pub(crate) fn chain_queue(
 
 /// Runs QChain over the image's queue and writes its log to `log_path`
 /// (a host path; default `%windir%\qchain.log`).
+///
+/// The log is opened before the commit, so a log that cannot be written
+/// stops the command with nothing changed; one whose write fails after
+/// the commit is reported in [`ChainReport::log_warning`], never as a
+/// roll back that did not happen.
 pub fn chain(
     session: &Session<'_>,
     log_path: Option<&std::path::Path>,
@@ -119,23 +127,32 @@ pub fn chain(
     let mut reg = Registry::load(&view, image)?;
     let (before, after) = chain_queue(&mut view, &mut reg)?;
     reg.store(&mut view)?;
-    view.commit("chain", command_line)?;
-    let log = qchain_log(&before, &after);
     let path = log_path.map_or_else(
         || image.host(&crate::install::join(image.windir(), "qchain.log")),
         std::path::Path::to_path_buf,
     );
-    let mut f = session
-        .fs
-        .append(&path)
-        .map_err(|e| EngineError::io("write", path.display(), e))?;
+    let mut f = session.fs.append(&path).map_err(|e| {
+        EngineError::Usage(format!(
+            "cannot write the QChain log {}: {e}; nothing was changed",
+            path.display()
+        ))
+    })?;
+    view.commit("chain", command_line)?;
+    let log = qchain_log(&before, &after);
     // qchain_log already ends its lines with CRLF, as Windows tools expect.
-    std::io::Write::write_all(&mut f, log.as_bytes())
+    let log_warning = std::io::Write::write_all(&mut f, log.as_bytes())
         .and_then(|()| f.sync())
-        .map_err(|e| EngineError::io("write", path.display(), e))?;
+        .err()
+        .map(|e| {
+            format!(
+                "the queue was rewritten and committed, but its log {} was not written: {e}",
+                path.display()
+            )
+        });
     Ok(ChainReport {
         before: before.len(),
         after: after.len(),
         log,
+        log_warning,
     })
 }

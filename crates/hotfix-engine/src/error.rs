@@ -106,6 +106,28 @@ pub enum EngineError {
         /// What is inconsistent.
         problem: String,
     },
+    /// A package (any format), a registry line or a queued rename asks to
+    /// write what would make the image unopenable or touch hotfix's own
+    /// state; refused while planning, so nothing was written.
+    #[error("{by} would change {path}, which is {why}; refused, nothing was changed")]
+    Protected {
+        /// What asked (`KB123.exe: update.inf [ProductCatalogsToInstall]`).
+        by: String,
+        /// The Windows path or registry key.
+        path: String,
+        /// Why it is protected.
+        why: String,
+    },
+    /// A package line the engine cannot carry out (an over-long registry
+    /// key, a DelReg of a hive root, `..` in a destination): a fault of the
+    /// package, not of the image.
+    #[error("{by}: {problem}; the package is refused, nothing was changed")]
+    BadPackageLine {
+        /// The package and line.
+        by: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// A file the package replaces is a directory in the image.
     #[error("{path} is a directory, not a file; move it out of the way and install again")]
     TargetIsDirectory {
@@ -189,7 +211,13 @@ impl EngineError {
             | Self::Hive { .. }
             | Self::State { .. }
             | Self::TargetIsDirectory { .. } => ExtCode::Image,
-            Self::Package(_) | Self::Damaged { .. } => ExtCode::Incompatible,
+            Self::Package(_)
+            | Self::Damaged { .. }
+            | Self::Protected { .. }
+            | Self::BadPackageLine { .. } => ExtCode::Incompatible,
+            // A journal this host did not write is state in the image that
+            // cannot be trusted, not a failed step.
+            Self::Txn(TxnError::BadJournal { .. }) => ExtCode::Image,
             Self::Txn(e) if e.io_error().is_some_and(is_disk_full) => ExtCode::DiskSpace,
             Self::Txn(_) => ExtCode::Io,
             Self::Io { source, .. } if is_disk_full(source) => ExtCode::DiskSpace,

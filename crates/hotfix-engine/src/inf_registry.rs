@@ -7,7 +7,7 @@ use hotfix_inf::{RegData, RegLine};
 use crate::EngineError;
 use crate::log::InstallerLog;
 use crate::record::RegChange;
-use crate::registry::{HiveName, Registry, StoredValue, hive_err};
+use crate::registry::{HiveName, Registry, StoredValue};
 
 /// AddReg flags (SetupAPI's `FLG_ADDREG_*`).
 const FLG_NOCLOBBER: u32 = 0x2;
@@ -34,6 +34,7 @@ impl Registry {
             let Some((hive, key)) = self.map_line(line, log) else {
                 continue;
             };
+            let hive_err = |e| line_fault(line, e);
             let name = line.value_name.clone().unwrap_or_default();
             if line.flags & FLG_KEYONLY != 0
                 || line.value_name.is_none() && line.data == RegData::None
@@ -65,6 +66,10 @@ impl Registry {
             let Some((hive, key)) = self.map_line(line, log) else {
                 continue;
             };
+            let hive_err = |e| line_fault(line, e);
+            if line.value_name.is_none() {
+                self.refuse_needed_key(line, hive, &key)?;
+            }
             match &line.value_name {
                 Some(name) => {
                     self.remember(&mut changes, hive, &key, name);
@@ -86,6 +91,49 @@ impl Registry {
             }
         }
         Ok(changes)
+    }
+
+    /// Refuses deleting a hive's root or a key the engine needs to open
+    /// the image (`Windows NT\CurrentVersion` and its `ProfileList`,
+    /// `Select`, the current control set, its Session Manager and language).
+    fn refuse_needed_key(
+        &self,
+        line: &RegLine,
+        hive: HiveName,
+        key: &str,
+    ) -> Result<(), EngineError> {
+        let key = key.trim_matches('\\');
+        let session_manager = self.session_manager();
+        let control_set = session_manager.split('\\').next().unwrap_or_default();
+        let needed: Vec<String> = match hive {
+            HiveName::Software => vec![hotfix_image::PROFILE_LIST.to_owned()],
+            HiveName::System => vec![
+                "Select".to_owned(),
+                format!("{control_set}\\Control\\Nls\\Language"),
+                session_manager.clone(),
+            ],
+            HiveName::Default | HiveName::DefaultUser => vec![],
+        };
+        let ancestor = key.is_empty()
+            || needed.iter().any(|n| {
+                n.len() >= key.len()
+                    && n[..key.len()].eq_ignore_ascii_case(key)
+                    && (n.len() == key.len() || n.as_bytes()[key.len()] == b'\\')
+            });
+        if !ancestor {
+            return Ok(());
+        }
+        Err(EngineError::Protected {
+            by: format!("update.inf line {} (DelReg)", line.line),
+            path: format!("{}\\{key}", hive.reg_root())
+                .trim_end_matches('\\')
+                .to_owned(),
+            why: if key.is_empty() {
+                "the root of a hive".to_owned()
+            } else {
+                "a key hotfix needs to open the image, or one holding it".to_owned()
+            },
+        })
     }
 
     fn map_line(&self, line: &RegLine, log: &mut InstallerLog) -> Option<(HiveName, String)> {
@@ -115,6 +163,20 @@ impl Registry {
                 old,
             });
         }
+    }
+}
+
+/// A line the hive refuses (a name too long, a root deleted) is the
+/// package's fault.
+fn line_fault(line: &RegLine, e: hotfix_hive::HiveError) -> EngineError {
+    EngineError::BadPackageLine {
+        by: format!(
+            "update.inf line {} ({}\\{})",
+            line.line,
+            line.root.as_str(),
+            line.key
+        ),
+        problem: e.to_string(),
     }
 }
 

@@ -27,13 +27,14 @@ pub use chain::{ChainReport, chain};
 pub use error::{EngineError, ExtCode, MASKED_FAILURE, Outcome};
 pub use install::{
     Decision, FileReport, FileRules, InstallOptions, InstallReport, Offer, PackageReport,
-    applicability, destination, failure_lines, install,
+    applicability, check_writable, destination, failure_cause_lines, failure_code_lines,
+    failure_lines, install,
 };
-pub use log::InstallerLog;
+pub use log::{ImageLocale, InstallerLog, LocalClock, LocalTime, invoking_user};
 pub use rank::{Facts, Rank};
 pub use record::{
     DualStash, FileAction, FileRecord, InstallRecord, StashedFile, StatePaths, load_records,
-    save_record,
+    save_record, sha256_hex,
 };
 pub use registry::{HiveName, Registry};
 pub use restart::{RestartReport, RestartStep, restart, run_queue};

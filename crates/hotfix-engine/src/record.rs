@@ -9,7 +9,10 @@ use hotfix_txn::RelPath;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use hotfix_image::Image;
+
 use crate::EngineError;
+use crate::install::{XPSP1HFM_DIR, join};
 use crate::registry::{HiveName, StoredValue};
 use crate::view::View;
 
@@ -55,6 +58,11 @@ pub struct FileRecord {
     pub action: FileAction,
     /// The backup of the file it replaced, image-relative.
     pub backup: Option<String>,
+    /// SHA-256 of the backup as the install wrote it: uninstall removes
+    /// the backup only while it still holds these bytes (records from
+    /// before this field leave their backups in place).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_sha256: Option<String>,
 }
 
 /// A registry value the package's AddReg/DelReg changed, with its old value.
@@ -142,41 +150,99 @@ pub struct BaselineEntry {
     pub tag_rank: u8,
 }
 
-/// Paths of our state files.
-#[derive(Debug, Clone)]
-pub struct StatePaths {
-    dir: RelPath,
+impl InstallRecord {
+    /// Refuses a record (edited, or planted in the image) that names what
+    /// no install writes: a path outside the image (it does not parse),
+    /// hotfix's state, a hive, a backup outside its backup folder, a backup
+    /// folder other than this hotfix's `$NtUninstall…$`, or a KB or Updates
+    /// key that would make uninstall delete more than its own keys.
+    pub(crate) fn check(&self, image: &Image, paths: &StatePaths) -> Result<(), EngineError> {
+        let rec = self;
+        let file = paths
+            .record(&rec.kb)
+            .map_or_else(|_| rec.kb.clone(), |p| image.win_path(&p));
+        let bad = |problem: String| EngineError::State {
+            path: file.clone(),
+            problem: format!(
+                "{problem}; no install writes that, so the record was edited and is not used"
+            ),
+        };
+        let parse = |p: &str| RelPath::new(p).map_err(|e| bad(e.to_string()));
+        // The registry keys uninstall deletes are named after these two.
+        if rec.kb.parse::<hotfix_model::KbId>().is_err() {
+            return Err(bad(format!("{:?} is not a KB number", rec.kb)));
+        }
+        let parts: Vec<&str> = rec.updates_key.split('\\').collect();
+        if parts.len() < 2
+            || parts.iter().any(|p| p.trim().is_empty())
+            || !parts[parts.len() - 1].eq_ignore_ascii_case(&rec.kb)
+        {
+            return Err(bad(format!(
+                "its Updates key {:?} is not <product>\\SPn\\{}",
+                rec.updates_key, rec.kb
+            )));
+        }
+        let dir = rec.backup_dir.as_deref().map(parse).transpose()?;
+        let expected = join(image.windir(), &format!("$NtUninstall{}$", rec.kb));
+        if let Some(dir) = &dir
+            && !dir.as_str().eq_ignore_ascii_case(expected.as_str())
+        {
+            return Err(bad(format!(
+                "its backup folder {} is not {}",
+                image.win_path(dir),
+                image.win_path(&expected)
+            )));
+        }
+        for f in &rec.files {
+            let target = parse(&f.target)?;
+            if let Some(why) = image.protected(&target) {
+                return Err(bad(format!(
+                    "it names {}, which is {why}",
+                    image.win_path(&target)
+                )));
+            }
+            if let Some(backup) = f.backup.as_deref().map(parse).transpose()? {
+                let inside = dir.as_ref().is_some_and(|d| {
+                    backup
+                        .as_str()
+                        .to_lowercase()
+                        .starts_with(&format!("{}/", d.as_str().to_lowercase()))
+                });
+                if !inside {
+                    return Err(bad(format!(
+                        "the backup {} is outside its backup folder",
+                        image.win_path(&backup)
+                    )));
+                }
+            }
+        }
+        if let Some(stash) = &rec.dual_mode {
+            let dir = parse(&stash.dir)?;
+            let expected = join(&join(image.windir(), XPSP1HFM_DIR), &rec.kb);
+            if !dir.as_str().eq_ignore_ascii_case(expected.as_str()) {
+                return Err(bad(format!(
+                    "its dual-mode folder {} is not {}",
+                    image.win_path(&dir),
+                    image.win_path(&expected)
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
-impl StatePaths {
-    /// For the state directory `dir` (`WINDOWS/$hotfix$`).
-    pub fn new(dir: RelPath) -> Self {
-        Self { dir }
-    }
-    fn join(&self, rest: &str) -> RelPath {
-        self.dir.join(rest).unwrap_or_else(|_| self.dir.clone())
-    }
-    /// `installed/`.
-    pub fn installed_dir(&self) -> RelPath {
-        self.join("installed")
-    }
-    /// `installed/KB.json`.
-    pub fn record(&self, kb: &str) -> RelPath {
-        self.join(&format!("installed/{}.json", kb.to_ascii_uppercase()))
-    }
-    /// `baseline.json`.
-    pub fn baseline(&self) -> RelPath {
-        self.join("baseline.json")
-    }
-    /// `store/<sha256>`.
-    pub fn store(&self, sha: &str) -> RelPath {
-        self.join(&format!("store/{sha}"))
-    }
-    /// `store/`.
-    pub fn store_dir(&self) -> RelPath {
-        self.join("store")
-    }
-}
+/// Paths of our state files: the layout's one owner, `hotfix_txn::StateDir`.
+pub type StatePaths = hotfix_txn::StateDir;
+
+/// The format of the install records this hotfix writes (`"version"` in
+/// `installed\KB.json`; records without one are version 0, the same
+/// fields). A record written by a newer hotfix may have a higher one and
+/// fields we do not know; a rewrite keeps them (see `to_json_keeping`).
+pub const RECORD_VERSION: u64 = 1;
+
+/// Fields of [`InstallRecord`] that are left out when empty, so their
+/// absence from our JSON is no sign they are unknown to us.
+const OMITTED_WHEN_EMPTY: &[&str] = &["dual_mode"];
 
 /// SHA-256, hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -198,11 +264,57 @@ fn parse_json<T: for<'de> Deserialize<'de>>(
         })
 }
 
+/// `v` as pretty JSON (the baseline: a map whose entries come and go, so
+/// neither versioned nor merged).
 fn to_json<T: Serialize>(v: &T) -> Arc<Vec<u8>> {
     // Serialising our own plain structs cannot fail.
     let mut bytes = serde_json::to_vec_pretty(v).unwrap_or_default();
     bytes.push(b'\n');
     Arc::new(bytes)
+}
+
+/// `v` as JSON with `"version"`: [`RECORD_VERSION`] at the top, keeping
+/// every field of `old` (the file being rewritten) that `v` does not have,
+/// at any depth: objects are merged key by key, arrays of the same length
+/// element by element. So a record a newer hotfix wrote survives a rewrite
+/// by this one (a dual-mode migration, a reinstall) with what it added.
+fn to_json_keeping<T: Serialize>(old: Option<&[u8]>, v: &T) -> Arc<Vec<u8>> {
+    // Serialising our own plain structs cannot fail.
+    let mut new = serde_json::to_value(v).unwrap_or_default();
+    if let serde_json::Value::Object(map) = &mut new {
+        map.insert("version".into(), RECORD_VERSION.into());
+    }
+    let old = old.and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok());
+    if let Some(serde_json::Value::Object(mut old)) = old {
+        for known in OMITTED_WHEN_EMPTY {
+            old.remove(*known);
+        }
+        keep_unknown(&mut new, serde_json::Value::Object(old));
+    }
+    to_json(&new)
+}
+
+/// Adds to `new` what only `old` has (see [`to_json_keeping`]).
+fn keep_unknown(new: &mut serde_json::Value, old: serde_json::Value) {
+    use serde_json::Value;
+    match (new, old) {
+        (Value::Object(n), Value::Object(o)) => {
+            for (k, ov) in o {
+                match n.get_mut(&k) {
+                    Some(nv) => keep_unknown(nv, ov),
+                    None => {
+                        n.insert(k, ov);
+                    }
+                }
+            }
+        }
+        (Value::Array(n), Value::Array(o)) if n.len() == o.len() => {
+            for (nv, ov) in n.iter_mut().zip(o) {
+                keep_unknown(nv, ov);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// All install records in the view, oldest first.
@@ -215,6 +327,11 @@ pub fn load_records(
         if p.as_str().ends_with(".json")
             && let Some(r) = parse_json::<InstallRecord>(view, &p)?
         {
+            // A KB that makes no file name would be written somewhere else.
+            paths.record(&r.kb).map_err(|e| EngineError::State {
+                path: view.image().win_path(&p),
+                problem: format!("kb {:?}: {e}", r.kb),
+            })?;
             out.push(r);
         }
     }
@@ -222,9 +339,20 @@ pub fn load_records(
     Ok(out)
 }
 
-/// Plans writing `record`.
-pub fn save_record(view: &mut View<'_>, paths: &StatePaths, record: &InstallRecord) {
-    view.put_bytes(&paths.record(&record.kb), to_json(record));
+/// Plans writing `record`, keeping what a newer hotfix added to the one it
+/// replaces. Fails on a KB that does not make a file name.
+pub fn save_record(
+    view: &mut View<'_>,
+    paths: &StatePaths,
+    record: &InstallRecord,
+) -> Result<(), EngineError> {
+    let path = paths.record(&record.kb)?;
+    let old = view.read(&path)?;
+    view.put_bytes(
+        &path,
+        to_json_keeping(old.as_deref().map(Vec::as_slice), record),
+    );
+    Ok(())
 }
 
 /// The baseline map, keyed by lower-case target.

@@ -255,7 +255,19 @@ impl Registry {
     }
 
     /// Writes the changed hives into the view; returns their paths.
+    ///
+    /// Nothing is planned unless SOFTWARE and SYSTEM as changed still give
+    /// the image's identity (the next command opens the image by it);
+    /// `View::commit` then parses every hive's bytes before committing.
     pub fn store(self, view: &mut View<'_>) -> Result<Vec<RelPath>, EngineError> {
+        if self.hives.iter().flatten().any(|l| l.dirty) {
+            view.image()
+                .identity_of(self.hive(HiveName::Software), self.hive(HiveName::System))
+                .map_err(|e| EngineError::BadPackageLine {
+                    by: "the registry changes".into(),
+                    problem: format!("after them {e}, so the image could no longer be opened"),
+                })?;
+        }
         let mut written = Vec::new();
         for l in self.hives.into_iter().flatten().filter(|l| l.dirty) {
             let bytes = l.hive.to_bytes().map_err(|e| EngineError::Hive {

@@ -5,6 +5,7 @@
 //! and running again does every operation once. `install` and `sp install`
 //! run the same step at their end unless `/norestart` is given.
 
+use hotfix_image::Image;
 use hotfix_pending::{PendingOp, display_path};
 use hotfix_txn::RelPath;
 use serde::Serialize;
@@ -44,8 +45,25 @@ pub fn restart(session: &Session<'_>, command_line: &str) -> Result<RestartRepor
     Ok(RestartReport { steps })
 }
 
+/// Why `rel` may not be touched by a queued rename, if it may not.
+///
+/// The image's queue is as untrusted as the image: an entry may not move
+/// or replace hotfix's state or a hive (the next command could not open
+/// the image), nor rename onto a directory. Such an entry is skipped with
+/// its reason and dropped with the rest of the queue, so it cannot block
+/// later restarts either.
+fn guard(image: &Image, rel: &RelPath, role: &str) -> Option<String> {
+    image.protected(rel).map(|why| {
+        format!(
+            "skipped: the {role} {} is {why}, which a queued rename may not touch",
+            image.win_path(rel)
+        )
+    })
+}
+
 /// Plans the boot-time step on `view`: every queued operation in order,
-/// then the queue values and `AllowProtectedRenames` removed.
+/// the directories its deletes emptied, then the queue values and
+/// `AllowProtectedRenames` removed.
 pub fn run_queue(view: &mut View<'_>, reg: &mut Registry) -> Result<Vec<RestartStep>, EngineError> {
     let queue = reg.queue();
     let mut emptied = Vec::new();
@@ -82,6 +100,9 @@ fn run_one(view: &mut View<'_>, op: &PendingOp, emptied: &mut Vec<RelPath>) -> S
         Err(e) => return format!("skipped: {e}"),
         Ok(src) => src,
     };
+    if let Some(skip) = guard(image, &src, "source") {
+        return skip;
+    }
     let Some(target) = &op.target else {
         // A delete names a file, or a directory that is empty by then.
         if view.exists(&src) {
@@ -100,6 +121,15 @@ fn run_one(view: &mut View<'_>, op: &PendingOp, emptied: &mut Vec<RelPath>) -> S
         Err(e) => return format!("skipped: {e}"),
         Ok(dst) => dst,
     };
+    if let Some(skip) = guard(image, &dst, "target") {
+        return skip;
+    }
+    if view.is_dir(&dst) {
+        return format!(
+            "skipped: the target {} is a directory",
+            image.win_path(&dst)
+        );
+    }
     match view.content(&src) {
         None => "skipped: the source is missing".to_owned(),
         Some(_) if view.exists(&dst) && !op.replace => {
@@ -114,15 +144,15 @@ fn run_one(view: &mut View<'_>, op: &PendingOp, emptied: &mut Vec<RelPath>) -> S
 }
 
 /// Removes each directory the deletes left empty, and its parents that
-/// this leaves empty in turn; never the image root or the Windows folder,
-/// and never a directory that was empty before (it is not in `emptied`).
+/// this leaves empty in turn; never the Windows folder or the drive's
+/// top-level folders, and never a directory that was empty before (it is
+/// not in `emptied`).
 fn remove_emptied(view: &mut View<'_>, emptied: Vec<RelPath>) {
     let windir = view.image().windir().as_str().to_lowercase();
     let mut todo = emptied;
     while let Some(dir) = todo.pop() {
         let lower = dir.as_str().to_lowercase();
-        // The Windows folder and the drive's top-level folders stay.
-        if lower == windir || !lower.contains('/') {
+        if lower == windir || !lower.contains('/') || view.image().protected(&dir).is_some() {
             continue;
         }
         if view.is_empty_dir(&dir) {

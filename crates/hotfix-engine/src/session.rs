@@ -88,7 +88,7 @@ impl<'f> Session<'f> {
             notify(&msg);
         }
         let identity = image.identity(fs)?;
-        let paths = StatePaths::new(sd.dir().clone());
+        let paths: StatePaths = sd.clone();
         Ok(Self {
             fs,
             image,

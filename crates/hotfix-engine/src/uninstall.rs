@@ -116,6 +116,7 @@ pub fn uninstall(
                 rec.kb
             )));
         }
+        rec.check(image, paths)?;
         removing.push(rec);
     }
     let targets: BTreeSet<String> = removing
@@ -151,10 +152,12 @@ pub fn uninstall(
         }
         let cur = view.read(&rel)?;
         let cur_sha = cur.as_ref().map(|b| crate::record::sha256_hex(b));
+        // Only bytes the removed installs wrote: a file a package declined
+        // (not newer, absent) was never theirs, whatever its digest.
         let ours: BTreeSet<&str> = removing
             .iter()
             .flat_map(|r| r.files.iter())
-            .filter(|f| f.target.eq_ignore_ascii_case(target))
+            .filter(|f| f.action.applied() && f.target.eq_ignore_ascii_case(target))
             .map(|f| f.sha256.as_str())
             .collect();
         // Queued copies of the removed hotfixes go too.
@@ -179,6 +182,14 @@ pub fn uninstall(
         });
         let cur_is_ours = cur_sha.as_deref().is_some_and(|s| ours.contains(s));
         if !cur_is_ours && !queued_ours {
+            if cur.is_some()
+                && !ours.is_empty()
+                && !cur_written_by_remaining(&records, target, &cur_sha)
+            {
+                report.warnings.push(format!(
+                    "{win}: changed since the install (its bytes are not the ones the install wrote); left as it is"
+                ));
+            }
             continue;
         }
         let want_sha = best.as_ref().map(|(r, _)| r.sha256.clone());
@@ -196,7 +207,7 @@ pub fn uninstall(
         match &want_sha {
             None => view.remove(&rel),
             Some(sha) => {
-                let store = paths.store(sha);
+                let store = paths.store(sha)?;
                 let Some(bytes) = view.read(&store)? else {
                     report.warnings.push(format!(
                         "{win}: the copy required by {required_by} is missing from the store ({}); left as it is",
@@ -236,11 +247,11 @@ pub fn uninstall(
     }
     for rec in &removing {
         undo_registry(&mut reg, rec)?;
-        view.remove(&paths.record(&rec.kb));
+        view.remove(&paths.record(&rec.kb)?);
         if let Some(dir) = &rec.backup_dir
             && let Ok(dir) = RelPath::new(dir)
         {
-            remove_tree(&mut view, &dir);
+            remove_backups(&mut view, rec, &dir, &mut report.warnings)?;
         }
         let mig = join(&join(image.windir(), crate::install::HF_MIG_DIR), &rec.kb);
         remove_tree(&mut view, &mig);
@@ -279,6 +290,67 @@ pub fn uninstall(
         command_line,
     )?;
     Ok(report)
+}
+
+/// Whether a remaining hotfix wrote `sha` at `target` (then the file is
+/// theirs, not changed by someone else).
+fn cur_written_by_remaining(records: &[InstallRecord], target: &str, sha: &Option<String>) -> bool {
+    records.iter().flat_map(|r| r.files.iter()).any(|f| {
+        f.action.applied()
+            && f.target.eq_ignore_ascii_case(target)
+            && Some(&f.sha256) == sha.as_ref()
+    })
+}
+
+/// Removes the backups the install made, each only while it holds the
+/// bytes the install wrote; anything else in the folder (a pre-existing
+/// `$NtUninstall…$` with foreign files, a backup changed since) is left
+/// and reported.
+fn remove_backups(
+    view: &mut View<'_>,
+    rec: &InstallRecord,
+    dir: &RelPath,
+    warnings: &mut Vec<String>,
+) -> Result<(), EngineError> {
+    let image = view.image();
+    let mut recorded = BTreeSet::new();
+    for f in &rec.files {
+        let Some(backup) = f.backup.as_deref().and_then(|b| RelPath::new(b).ok()) else {
+            continue;
+        };
+        recorded.insert(backup.as_str().to_lowercase());
+        let Some(held) = view.read(&backup)? else {
+            continue;
+        };
+        if f.backup_sha256.as_deref() == Some(crate::record::sha256_hex(&held).as_str()) {
+            view.remove(&backup);
+        } else {
+            warnings.push(format!(
+                "{}: not the backup the install made (its bytes differ from the record); left in place",
+                image.win_path(&backup)
+            ));
+        }
+    }
+    let mut left = Vec::new();
+    collect_files(view, dir, &mut left);
+    for f in left
+        .iter()
+        .filter(|f| !recorded.contains(&f.as_str().to_lowercase()))
+    {
+        warnings.push(format!(
+            "{}: in the backup folder but not made by the install of {}; left in place",
+            image.win_path(f),
+            rec.kb
+        ));
+    }
+    Ok(())
+}
+
+fn collect_files(view: &View<'_>, dir: &RelPath, out: &mut Vec<RelPath>) {
+    for d in view.list_dirs(dir) {
+        collect_files(view, &join(dir, &d), out);
+    }
+    out.extend(view.list(dir));
 }
 
 fn undo_registry(reg: &mut Registry, rec: &InstallRecord) -> Result<(), EngineError> {

@@ -10,11 +10,13 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use hotfix_i18n::Msg;
 use hotfix_model::{FileVersion, SpLevel};
 use hotfix_txn::RelPath;
 use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
+use crate::log::ImageLocale;
 use crate::rank::version_and_tag;
 use crate::record::{InstallRecord, load_records};
 use crate::registry::{HiveName, Registry};
@@ -53,8 +55,7 @@ pub struct ServicePackEntry {
 
 /// `$hotfix$\servicepacks.json`: the service packs installed, oldest first.
 pub fn service_packs_path(view: &View<'_>) -> RelPath {
-    let dir = view.image().state_dir().dir().clone();
-    dir.join("servicepacks.json").unwrap_or(dir)
+    view.image().state_dir().service_packs()
 }
 
 /// The service packs `hotfix sp install` recorded (none when absent).
@@ -96,8 +97,11 @@ pub struct VerifyReport {
     pub service_pack: String,
     /// Per hotfix.
     pub hotfixes: Vec<VerifyEntry>,
-    /// The report as Qfecheck printed it.
+    /// The report as Qfecheck printed it with `/v`: each hotfix's line and
+    /// what is wrong with it, in the image's language.
     pub text: String,
+    /// The report without `/v`: each hotfix's line only.
+    pub brief: String,
 }
 
 impl VerifyReport {
@@ -110,6 +114,7 @@ impl VerifyReport {
 }
 
 fn check(
+    loc: &ImageLocale,
     view: &View<'_>,
     queue_targets: &[String],
     rec: &InstallRecord,
@@ -127,33 +132,27 @@ fn check(
             if status == Status::Current {
                 status = Status::PendingRestart;
             }
-            problems.push(format!(
-                "{win} is queued for replacement at the next restart; run `hotfix restart`"
-            ));
+            problems.push(loc.fmt(Msg::QfeQueued, &[&win]));
             continue;
         }
         let want: Option<FileVersion> = f.version.as_deref().and_then(|v| v.parse().ok());
         match view.read(&rel)? {
             None => {
                 status = Status::Reinstall;
-                problems.push(format!("{win} is missing; reinstall {}", rec.kb));
+                problems.push(loc.fmt(Msg::QfeMissing, &[&win, &rec.kb]));
             }
             Some(bytes) => {
                 let have = version_and_tag(&bytes).0;
                 if let (Some(w), Some(h)) = (want, have) {
                     if h < w {
                         status = Status::Reinstall;
-                        problems.push(format!(
-                            "{win} is {h}, older than {w} installed by the hotfix; reinstall {} ({})",
-                            rec.kb, rec.package
-                        ));
+                        let what = format!("{} ({})", rec.kb, rec.package);
+                        let (h, w) = (h.to_string(), w.to_string());
+                        problems.push(loc.fmt(Msg::QfeOlder, &[&win, &h, &w, &what]));
                     }
                 } else if want.is_some() && have.is_none() {
                     status = Status::Reinstall;
-                    problems.push(format!(
-                        "{win} has no readable version; reinstall {}",
-                        rec.kb
-                    ));
+                    problems.push(loc.fmt(Msg::QfeNoVersion, &[&win, &rec.kb]));
                 }
             }
         }
@@ -167,6 +166,7 @@ fn check(
 
 /// The file a Filelist entry names: `Location` is a Windows directory.
 fn check_registry_only(
+    loc: &ImageLocale,
     view: &View<'_>,
     kb: &str,
     filelist: &hotfix_hive::Key,
@@ -182,12 +182,11 @@ fn check_registry_only(
         let want: Option<FileVersion> = s("Version").parse().ok();
         let have = view.read(&rel)?.and_then(|b| version_and_tag(&b).0);
         match (want, have) {
-            (Some(w), Some(h)) if h < w => problems.push(format!(
-                "{win} is {h}, older than {w} installed by the hotfix; reinstall {kb}"
-            )),
-            (Some(_), None) => problems.push(format!(
-                "{win} is missing or has no version; reinstall {kb}"
-            )),
+            (Some(w), Some(h)) if h < w => {
+                let (h, w) = (h.to_string(), w.to_string());
+                problems.push(loc.fmt(Msg::QfeOlder, &[&win, &h, &w, kb]));
+            }
+            (Some(_), None) => problems.push(loc.fmt(Msg::QfeNoVersion, &[&win, kb])),
             _ => {}
         }
     }
@@ -205,6 +204,7 @@ fn check_registry_only(
 /// Hotfixes only the registry's Updates keys know (installed by Windows),
 /// each once however many `SPn` keys name it.
 fn registry_only(
+    loc: &ImageLocale,
     view: &View<'_>,
     reg: &Registry,
     product: &str,
@@ -221,7 +221,7 @@ fn registry_only(
                 continue;
             }
             let entry = match fix.subkey("Filelist") {
-                Some(list) => check_registry_only(view, fix.name(), list)?,
+                Some(list) => check_registry_only(loc, view, fix.name(), list)?,
                 None => VerifyEntry {
                     kb: fix.name().to_owned(),
                     status: Status::Current,
@@ -237,6 +237,7 @@ fn registry_only(
 /// Checks every installed hotfix against the files on disk.
 pub fn verify(session: &Session<'_>) -> Result<VerifyReport, EngineError> {
     let image = &session.image;
+    let loc = ImageLocale::of(&session.identity);
     let view = View::new(session.fs, image);
     let reg = Registry::load(&view, image)?;
     let records = load_records(&view, &session.paths)?;
@@ -263,13 +264,19 @@ pub fn verify(session: &Session<'_>) -> Result<VerifyReport, EngineError> {
                     problems: Vec::new(),
                 }
             }
-            None => check(&view, &queue_targets, rec)?,
+            None => check(&loc, &view, &queue_targets, rec)?,
         };
         hotfixes.push(entry);
     }
     let mut known: BTreeSet<String> = records.iter().map(|r| r.kb.to_uppercase()).collect();
     let id = &session.identity;
-    hotfixes.extend(registry_only(&view, &reg, id.product.name(), &mut known)?);
+    hotfixes.extend(registry_only(
+        &loc,
+        &view,
+        &reg,
+        id.product.name(),
+        &mut known,
+    )?);
     let computer = reg
         .map_hklm("SYSTEM\\CurrentControlSet\\Control\\ComputerName\\ComputerName")
         .and_then(|(h, k)| {
@@ -279,32 +286,41 @@ pub fn verify(session: &Session<'_>) -> Result<VerifyReport, EngineError> {
         })
         .unwrap_or_else(|| "LOCALHOST".into());
     let sp = if id.sp.0 == 0 {
-        "No Service Pack".to_owned()
+        loc.fmt(Msg::QfeNoServicePack, &[])
     } else {
         id.csd_version.clone()
     };
-    let mut text = format!(
-        "{} Hotfix Validation Report for \\\\{computer}\nReport Date: {}\n\nCurrent Service Pack Level: {sp}\n\nHotfixes Identified:\n",
-        id.product.name(),
-        hotfix_txn::clock::utc_now()
-    );
+    let mut head = [
+        loc.fmt(Msg::QfeTitle, &[id.product.name(), &computer]),
+        loc.fmt(Msg::QfeDate, &[&loc.clock.now().qfecheck()]),
+        String::new(),
+        loc.fmt(Msg::QfeSpLevel, &[&sp]),
+        String::new(),
+        loc.fmt(Msg::QfeIdentified, &[]),
+    ]
+    .join("\n");
+    head.push('\n');
     if hotfixes.is_empty() {
-        text.push_str("No Hotfixes found on system.\n");
+        head.push_str(&loc.fmt(Msg::QfeNone, &[]));
+        head.push('\n');
     }
+    let (mut text, mut brief) = (head.clone(), head);
     for h in &hotfixes {
         let line = match h.status {
-            Status::Current => "Current on system.".to_owned(),
-            Status::PendingRestart => "Pending restart.".to_owned(),
-            Status::Reinstall => "This hotfix should be reinstalled.".to_owned(),
+            Status::Current => loc.fmt(Msg::QfeCurrent, &[]),
+            Status::PendingRestart => loc.fmt(Msg::QfePending, &[]),
+            Status::Reinstall => loc.fmt(Msg::QfeReinstall, &[]),
             Status::Superseded => {
                 let level = superseded_by
                     .iter()
                     .find(|(k, _)| *k == h.kb)
                     .map_or(0, |(_, sp)| *sp);
-                format!("Superseded by {}.", SpLevel(level).csd_version())
+                loc.fmt(Msg::QfeSuperseded, &[&SpLevel(level).csd_version()])
             }
         };
-        text.push_str(&format!("{}: {line}\n", h.kb));
+        let line = format!("{}: {line}\n", h.kb);
+        brief.push_str(&line);
+        text.push_str(&line);
         for p in &h.problems {
             text.push_str(&format!("    {p}\n"));
         }
@@ -314,6 +330,7 @@ pub fn verify(session: &Session<'_>) -> Result<VerifyReport, EngineError> {
         service_pack: sp,
         hotfixes,
         text,
+        brief,
     })
 }
 

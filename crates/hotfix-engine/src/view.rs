@@ -263,7 +263,42 @@ impl<'a> View<'a> {
         check: &dyn Fn() -> Result<(), EngineError>,
     ) -> Result<Summary, EngineError> {
         let fs = self.fs;
-        // Effective changes only: a put of the bytes already there is no change.
+        let effective = self.effective();
+        if effective.is_empty() && self.removed_dirs.is_empty() {
+            return Ok(Summary::default());
+        }
+        self.check_hives(&effective)?;
+        let moved = moved(&effective);
+        let plan = self.plan(&effective, &moved)?;
+        self.check_room(&effective, &plan)?;
+
+        let mut txn = Txn::begin(fs, &self.image.state_dir(), title, command)?;
+        if let Err(e) = self.record(&mut txn, plan).and_then(|()| check()) {
+            // Nothing outside the staging area changed yet; leave none of it.
+            let _ = txn.abort();
+            return Err(e);
+        }
+        Ok(txn.commit()?)
+    }
+
+    /// Checks, writing nothing, that the filesystem has room for what
+    /// [`View::commit`] would stage: a dry run fails with the same
+    /// [`EngineError::DiskSpace`] (0xf0f6) the real run would, and refuses
+    /// the same unreadable hive.
+    pub fn check_space(&self) -> Result<(), EngineError> {
+        let effective = self.effective();
+        if effective.is_empty() {
+            return Ok(());
+        }
+        self.check_hives(&effective)?;
+        let moved = moved(&effective);
+        let plan = self.plan(&effective, &moved)?;
+        self.check_room(&effective, &plan)
+    }
+
+    /// The planned changes that change something: a put of the bytes
+    /// already there is no change.
+    fn effective(&self) -> Vec<(RelPath, Option<Content>)> {
         let mut effective = Vec::new();
         for (p, c) in self.changes.values() {
             let same = match c {
@@ -286,35 +321,21 @@ impl<'a> View<'a> {
                 effective.push((p.clone(), c.clone()));
             }
         }
-        if effective.is_empty() && self.removed_dirs.is_empty() {
-            return Ok(Summary::default());
-        }
-        // A disk file that is removed and wanted at exactly one other path
-        // moves there by rename instead of being copied.
-        let mut uses: HashMap<String, usize> = HashMap::new();
-        for (_, c) in &effective {
-            if let Some(Content::Disk(src)) = c {
-                *uses.entry(key(src)).or_default() += 1;
-            }
-        }
-        let removed: HashSet<String> = effective
-            .iter()
-            .filter(|(_, c)| c.is_none())
-            .map(|(p, _)| key(p))
-            .collect();
-        let moved: HashSet<String> = uses
-            .iter()
-            .filter(|(k, n)| **n == 1 && removed.contains(*k))
-            .map(|(k, _)| k.clone())
-            .collect();
+        effective
+    }
 
-        // Exactly what will be staged, plus the journal and its temporary
-        // copy (a few hundred bytes per operation).
-        let plan = self.plan(&effective, &moved)?;
+    /// Refuses a plan the filesystem has no room for: exactly what will be
+    /// staged, plus the journal and its temporary copy (a few hundred bytes
+    /// per operation).
+    fn check_room(
+        &self,
+        effective: &[(RelPath, Option<Content>)],
+        plan: &Plan<'_>,
+    ) -> Result<(), EngineError> {
         let needed: u64 = 64 * 1024
             + 2 * 512 * effective.len() as u64
             + plan.blobs.iter().map(Blob::len).sum::<u64>();
-        let free = fs.free_space(self.image.root()).map_err(|e| {
+        let free = self.fs.free_space(self.image.root()).map_err(|e| {
             EngineError::io("measure free space on", self.image.root().display(), e)
         })?;
         if free < needed {
@@ -324,14 +345,31 @@ impl<'a> View<'a> {
                 short: needed - free,
             });
         }
+        Ok(())
+    }
 
-        let mut txn = Txn::begin(fs, &self.image.state_dir(), title, command)?;
-        if let Err(e) = self.record(&mut txn, plan).and_then(|()| check()) {
-            // Nothing outside the staging area changed yet; leave none of it.
-            let _ = txn.abort();
-            return Err(e);
+    /// Refuses to commit a hive file that would not parse: whatever planned
+    /// it (the registry of any command, a restore point's or a service
+    /// pack backup's snapshot read from the image), the image is never left
+    /// with a hive it cannot open.
+    fn check_hives(&self, effective: &[(RelPath, Option<Content>)]) -> Result<(), EngineError> {
+        for (p, c) in effective {
+            let Some(c) = c.as_ref().filter(|_| self.image.is_hive_file(p)) else {
+                continue;
+            };
+            let bytes = match c {
+                Content::Bytes(b) => b.clone(),
+                Content::Disk(src) => self.read_disk(src)?,
+                Content::Packaged(f) => Arc::new(f.read()?),
+            };
+            hotfix_hive::Hive::parse(&bytes).map_err(|e| EngineError::Hive {
+                path: self.image.win_path(p),
+                problem: format!(
+                    "the bytes planned for it do not parse ({e}); nothing was changed"
+                ),
+            })?;
         }
-        Ok(txn.commit()?)
+        Ok(())
     }
 
     /// What `effective` becomes: the operations and the new bytes to stage;
@@ -467,6 +505,26 @@ enum Step<'e> {
     LinkDisk(&'e RelPath, &'e RelPath),
     Put(&'e RelPath, usize),
     LinkStaged(&'e RelPath, usize),
+}
+
+/// The removed disk files wanted at exactly one other path: they move
+/// there by rename instead of being copied.
+fn moved(effective: &[(RelPath, Option<Content>)]) -> HashSet<String> {
+    let mut uses: HashMap<String, usize> = HashMap::new();
+    for (_, c) in effective {
+        if let Some(Content::Disk(src)) = c {
+            *uses.entry(key(src)).or_default() += 1;
+        }
+    }
+    let removed: HashSet<String> = effective
+        .iter()
+        .filter(|(_, c)| c.is_none())
+        .map(|(p, _)| key(p))
+        .collect();
+    uses.into_iter()
+        .filter(|(k, n)| *n == 1 && removed.contains(k))
+        .map(|(k, _)| k)
+        .collect()
 }
 
 /// A package that fails its check while it is staged is a damaged package

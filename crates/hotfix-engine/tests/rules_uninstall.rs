@@ -124,21 +124,6 @@ fn every_removal_order_leaves_what_the_rest_require() {
     }
 }
 
-fn hivexsh(hive: &std::path::Path, script: &str) -> Option<String> {
-    let out = Command::new("hivexsh")
-        .arg(hive)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .ok()
-        .and_then(|mut c| {
-            use std::io::Write;
-            c.stdin.take()?.write_all(script.as_bytes()).ok()?;
-            c.wait_with_output().ok()
-        })?;
-    Some(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
 /// §3.1's keys and values, read by hivexsh from the hive we wrote.
 #[test]
 fn footprint_values_as_hivexsh_reads_them() {
@@ -166,7 +151,7 @@ fn footprint_values_as_hivexsh_reads_them() {
     .expect("w");
     let out = hivexsh(
         &sw,
-        "cd \\Microsoft\\Windows\\CurrentVersion\\Uninstall\\KB950001\nlsval\ncd \\Microsoft\\Windows NT\\CurrentVersion\\HotFix\\KB950001\nlsval\ncd \\Microsoft\\Updates\\Windows XP\\SP3\\KB950001\nlsval\n",
+        "cd \\Microsoft\\Windows\\CurrentVersion\\Uninstall\\KB950001\nlsval\ncd \\Microsoft\\Windows NT\\CurrentVersion\\HotFix\\KB950001\nlsval\ncd \\Microsoft\\Windows NT\\CurrentVersion\\HotFix\\KB950001\\File 1\nlsval\ncd \\Microsoft\\Updates\\Windows XP\\SP3\\KB950001\nlsval\n",
     )
     .expect("hivexsh ran");
     for needle in [
@@ -177,6 +162,10 @@ fn footprint_values_as_hivexsh_reads_them() {
         "\"Backup Dir\"=\"C:\\\\WINDOWS\\\\$NtUninstallKB950001$\"",
         "\"UninstallString\"=",
         "\"Description\"=",
+        "\"Service Pack\"=dword:00000003",
+        "\"ReleaseType\"=\"Update\"",
+        "\"New Link Date\"=\"\"",
+        "\"Old Link Date\"=\"\"",
     ] {
         assert!(out.contains(needle), "{needle} not in:\n{out}");
     }

@@ -222,6 +222,10 @@ impl<F: Fs> Fs for FaultFs<F> {
         self.alive()?;
         self.inner.read(path)
     }
+    fn read_limited(&self, path: &Path, max: u64) -> io::Result<Vec<u8>> {
+        self.alive()?;
+        self.inner.read_limited(path, max)
+    }
     fn open(&self, path: &Path) -> io::Result<Box<dyn ReadSeek>> {
         self.alive()?;
         self.inner.open(path)

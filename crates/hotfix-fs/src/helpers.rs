@@ -31,6 +31,8 @@ pub fn write_atomic(fs: &dyn Fs, path: &Path, data: &[u8]) -> io::Result<()> {
 
 /// Creates `path` and any missing parents; returns the directories it created,
 /// outermost first, so a transaction can record them and sync their parents.
+/// A directory that another process creates meanwhile is taken as found
+/// (two first runs on one image race to create its state directory).
 pub fn create_dir_all(fs: &dyn Fs, path: &Path) -> io::Result<Vec<PathBuf>> {
     let mut missing = Vec::new();
     let mut cur = Some(path);
@@ -49,10 +51,17 @@ pub fn create_dir_all(fs: &dyn Fs, path: &Path) -> io::Result<Vec<PathBuf>> {
         cur = p.parent().filter(|p| !p.as_os_str().is_empty());
     }
     missing.reverse();
-    for dir in &missing {
-        fs.create_dir(dir).map_err(|e| with_path(e, dir))?;
+    let mut created = Vec::with_capacity(missing.len());
+    for dir in missing {
+        match fs.create_dir(&dir) {
+            Ok(()) => created.push(dir),
+            Err(e)
+                if e.kind() == io::ErrorKind::AlreadyExists
+                    && fs.metadata(&dir).is_ok_and(|m| m.is_dir()) => {}
+            Err(e) => return Err(with_path(e, &dir)),
+        }
     }
-    Ok(missing)
+    Ok(created)
 }
 
 /// Copies a file through the filesystem and syncs the copy. Returns the bytes copied.

@@ -1,6 +1,6 @@
 //! Every filesystem call `hotfix` makes goes through this crate.
 //!
-//! The [`Fs`] trait is the seam: the engine is written against it, and three
+//! The [`Fs`] trait is the seam: the engine is written against it, and four
 //! backends implement it:
 //!
 //! - [`OsFs`]: the real filesystem (std + rustix), with `fsync` of files and
@@ -9,6 +9,10 @@
 //!   apart (file data becomes durable at a file sync, directory entries at a
 //!   directory sync), so [`MemFs::crash_image`] can build the tree a power cut
 //!   would leave. See `docs/design.md`, "Crash model".
+//! - [`ConfinedFs`]: the real filesystem confined to an image root: every
+//!   path under it is resolved by the kernel beneath the root, refusing
+//!   symbolic links, and special files are refused where files are expected.
+//!   Image-facing commands use it; see `docs/design.md`, "Confinement".
 //! - [`FaultFs`]: a wrapper around either that counts every mutating step and,
 //!   at a chosen step, fails it with an errno (EIO, ENOSPC, EACCES) or
 //!   "crashes": refuses that step and every later one, as if the process died.
@@ -21,6 +25,7 @@
 #![deny(missing_docs)]
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // this crate is the allowed place
 
+mod confine;
 mod fault;
 mod helpers;
 mod mem;
@@ -31,10 +36,16 @@ use std::io::{self, Read, Seek};
 use std::path::Path;
 use std::sync::Arc;
 
+pub use confine::{ConfinedFs, NAME_MAX, PATH_MAX, check_path_len};
 pub use fault::{FaultFs, FaultKind, FaultPlan, Step, StepKind};
 pub use helpers::{copy_file, create_dir_all, remove_tree, write_atomic, write_new};
 pub use mem::{CrashVariant, MemFs};
 pub use os::OsFs;
+
+/// The most [`Fs::read`] of an image file through [`ConfinedFs`] reads into
+/// memory: above the largest hive or system file hotfix reads whole, so a
+/// sparse or oversized file is refused by its size instead of filling memory.
+pub const DEFAULT_READ_LIMIT: u64 = 1 << 30;
 
 /// What kind of object a path names. Symbolic links are reported as such and
 /// never followed by [`Fs::metadata`].
@@ -183,6 +194,19 @@ impl LockGuard {
 pub trait Fs: Debug + Send + Sync {
     /// Reads a whole file.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// Reads a whole file of at most `max` bytes; a longer one is refused
+    /// (`FileTooLarge`, naming the file and the limit) without being read.
+    fn read_limited(&self, path: &Path, max: u64) -> io::Result<Vec<u8>> {
+        let len = self.metadata(path)?.len;
+        if len > max {
+            return Err(too_big(path, len, max));
+        }
+        let data = self.read(path)?;
+        match data.len() as u64 {
+            n if n > max => Err(too_big(path, n, max)),
+            _ => Ok(data),
+        }
+    }
     /// Opens a file for streaming reads.
     fn open(&self, path: &Path) -> io::Result<Box<dyn ReadSeek>>;
     /// Opens a file for positioned reads from any thread.
@@ -244,6 +268,17 @@ pub trait Fs: Debug + Send + Sync {
     fn exists(&self, path: &Path) -> bool {
         self.metadata(path).is_ok()
     }
+}
+
+/// The refusal of a file longer than a read's limit.
+pub(crate) fn too_big(path: &Path, len: u64, max: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::FileTooLarge,
+        format!(
+            "{}: {len} bytes, more than the {max}-byte limit for this file: refused",
+            path.display()
+        ),
+    )
 }
 
 /// Builds an `io::Error` whose message names the path, keeping the kind.

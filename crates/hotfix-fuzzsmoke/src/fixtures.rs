@@ -16,7 +16,7 @@ use hotfix_txn::{Journal, JournalState, Op, Preserve, RelPath};
 #[derive(Debug, Clone)]
 pub struct Fixture {
     /// Subdirectory of `corpus/`: `cab`, `pkg`, `pe`, `hive`, `inf`,
-    /// `manifest`, `journal` or `pfro`.
+    /// `manifest`, `journal`, `pfro`, `record` or `inuse`.
     pub kind: &'static str,
     /// File name: what it is, or for a hostile file the attack it carries.
     pub name: String,
@@ -44,14 +44,15 @@ pub fn generate() -> Result<Vec<Fixture>, String> {
     out.push(fixture(
         "journal",
         "journal-prepared.json",
-        journal(JournalState::Prepared)?.encode(),
+        journal(JournalState::Prepared)?.encode(&crate::targets::fuzz_key()),
     ));
     out.push(fixture("journal", "journal-committed-sequential.json", {
         let mut j = journal(JournalState::Committed)?;
         j.sequential = true;
-        j.encode()
+        j.encode(&crate::targets::fuzz_key())
     }));
     out.extend(pfro());
+    out.extend(crate::state::fixtures()?);
     Ok(out)
 }
 

@@ -302,7 +302,7 @@ fn manifests(base: &Synth) -> Result<Vec<Fixture>, String> {
 }
 
 fn journals() -> Result<Vec<Fixture>, String> {
-    let good = journal(JournalState::Prepared)?.encode();
+    let good = journal(JournalState::Prepared)?.encode(&crate::targets::fuzz_key());
     let mut torn = good.clone();
     torn.truncate(good.len() / 2);
     let text = String::from_utf8(good).map_err(|e| e.to_string())?;

@@ -1,7 +1,9 @@
 //! Fuzzing support for every parser that reads untrusted bytes: cabinets and
 //! the SFX stub, update packages and their manifest, INF files, PE version
 //! resources, regf hives, the transaction journal and the
-//! `PendingFileRenameOperations` value.
+//! `PendingFileRenameOperations` value; and the state readers: the journal
+//! as recovery replays it (with the image-escape oracle), install records
+//! and the in-use list.
 //!
 //! Start with [`Target`]: one entry per parser, whose [`Target::run`] is the
 //! harness shared by the coverage-guided cargo-fuzz targets (`fuzz/` at the
@@ -17,7 +19,8 @@
 pub mod fixtures;
 mod hostile;
 mod mutate;
+mod state;
 mod targets;
 
 pub use mutate::{Rng, mutate};
-pub use targets::Target;
+pub use targets::{Target, fuzz_key};

@@ -8,8 +8,7 @@ use hotfix_hive::{Hive, REG_MULTI_SZ, Value};
 use hotfix_inf::{Inf, UpdateInf};
 use hotfix_package::{Manifest, Package};
 use hotfix_pending::PendingQueue;
-use hotfix_txn::Journal;
-use sha2::{Digest, Sha256};
+use hotfix_txn::{HostKey, Journal};
 
 /// A parser under test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,11 +31,18 @@ pub enum Target {
     /// `Hive::parse` (and the dirty-tolerant variant); what parses must
     /// write with `to_bytes` and read back.
     Hive,
-    /// `Journal::decode` of the bytes and of the bytes behind a valid
-    /// checksum line, round-tripped through `encode`.
+    /// `Journal::decode` of the bytes and of the bytes behind a valid MAC
+    /// (under [`fuzz_key`]), round-tripped through `encode`.
     Journal,
     /// `Value::from_raw(REG_MULTI_SZ, ..)` then `PendingQueue::parse`.
     Pfro,
+    /// A signed journal recovered on a small in-memory image: nothing
+    /// outside the image may change (the image-escape oracle).
+    JournalReplay,
+    /// An install record (`installed\KBnnnnnn.json`), round-tripped.
+    Record,
+    /// The in-use list (`inuse.lst`): every path stays in the image.
+    InUse,
 }
 
 /// Caps for the cabinet harness: lower than the defaults so one input
@@ -51,7 +57,7 @@ fn cab_limits() -> Limits {
 
 impl Target {
     /// Every target, in a fixed order.
-    pub const ALL: [Target; 10] = [
+    pub const ALL: [Target; 13] = [
         Target::Cab,
         Target::FindCabinet,
         Target::Package,
@@ -62,6 +68,9 @@ impl Target {
         Target::Hive,
         Target::Journal,
         Target::Pfro,
+        Target::JournalReplay,
+        Target::Record,
+        Target::InUse,
     ];
 
     /// The cargo-fuzz target name.
@@ -77,6 +86,9 @@ impl Target {
             Target::Hive => "hive",
             Target::Journal => "journal",
             Target::Pfro => "pfro",
+            Target::JournalReplay => "journal_replay",
+            Target::Record => "record",
+            Target::InUse => "inuse",
         }
     }
 
@@ -90,8 +102,10 @@ impl Target {
             Target::Inf | Target::UpdateInf => &["inf"],
             Target::Pe => &["pe", "pkg"],
             Target::Hive => &["hive"],
-            Target::Journal => &["journal"],
+            Target::Journal | Target::JournalReplay => &["journal"],
             Target::Pfro => &["pfro"],
+            Target::Record => &["record"],
+            Target::InUse => &["inuse"],
         }
     }
 
@@ -121,6 +135,9 @@ impl Target {
             Target::Hive => hive(data),
             Target::Journal => journal(data),
             Target::Pfro => pfro(data),
+            Target::JournalReplay => crate::state::journal_replay(data),
+            Target::Record => crate::state::record(data),
+            Target::InUse => crate::state::in_use(data),
         }
     }
 }
@@ -189,23 +206,36 @@ fn hive(data: &[u8]) {
     }
 }
 
+/// The bytes of [`fuzz_key`], as a host's key file holds them.
+pub(crate) const FUZZ_KEY_BYTES: [u8; hotfix_txn::KEY_LEN] = [0x5a; hotfix_txn::KEY_LEN];
+
+/// The host key the harnesses sign and verify journals with.
+pub fn fuzz_key() -> HostKey {
+    HostKey::from_bytes(FUZZ_KEY_BYTES)
+}
+
 fn journal(data: &[u8]) {
-    // As stored, and as a body behind a matching checksum: random bytes
-    // almost never carry a valid SHA-256, which would leave the JSON and
-    // path checks behind it unexplored.
+    // As stored, and as a body behind a matching MAC: random bytes never
+    // carry a valid MAC, which would leave the JSON and path checks behind
+    // it unexplored.
+    let key = fuzz_key();
     let wrapped = frame_journal(data);
     for bytes in [data, &wrapped] {
-        if let Ok(journal) = Journal::decode(bytes, "fuzz") {
-            let again = Journal::decode(&journal.encode(), "fuzz");
+        if let Ok(journal) = Journal::decode(bytes, "fuzz", Some(&key)) {
+            let again = Journal::decode(&journal.encode(&key), "fuzz", Some(&key));
             assert_eq!(again.ok().as_ref(), Some(&journal));
         }
     }
 }
 
-/// `body` behind the journal's header and a checksum that matches it.
+/// `body` behind the journal's header and a MAC under [`fuzz_key`].
 pub(crate) fn frame_journal(body: &[u8]) -> Vec<u8> {
-    let sum = hex::encode(Sha256::digest(body));
-    [format!("HOTFIX-JOURNAL 1\nsha256 {sum}\n").as_bytes(), body].concat()
+    let mac = fuzz_key().mac(body);
+    [
+        format!("HOTFIX-JOURNAL 2\nblake3-mac {mac}\n").as_bytes(),
+        body,
+    ]
+    .concat()
 }
 
 fn pfro(data: &[u8]) {

@@ -6,6 +6,7 @@
 mod common;
 
 use hotfix_cab::{CabError, Cabinet, Limits, NameError};
+use hotfix_fuzzsmoke::fuzz_key;
 use hotfix_hive::{Hive, HiveError};
 use hotfix_inf::{InfError, UpdateInf};
 use hotfix_package::{Manifest, Package, PackageError};
@@ -95,7 +96,10 @@ fn manifest_err(name: &str) -> PackageError {
 }
 
 fn journal_err(name: &str) -> TxnError {
-    refusal(name, Journal::decode(&read("journal", name), name))
+    refusal(
+        name,
+        Journal::decode(&read("journal", name), name, Some(&fuzz_key())),
+    )
 }
 
 /// Asserts `$err` matches `$pat`, printing the message either way so a

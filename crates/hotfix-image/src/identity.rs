@@ -39,6 +39,27 @@ pub struct Identity {
     pub product_name: String,
     /// `SystemRoot` (`C:\WINDOWS`).
     pub system_root: String,
+    /// Minutes to add to local time for UTC, from SYSTEM's
+    /// `Control\TimeZoneInformation` (`ActiveTimeBias`, else `Bias`; 0
+    /// without either): the originals stamped logs and the registry in the
+    /// machine's local time, and this is all of the zone they used.
+    pub time_bias_minutes: i32,
+}
+
+/// `Control\TimeZoneInformation`, below the current control set of SYSTEM.
+pub const TIME_ZONE_INFORMATION: &str = "Control\\TimeZoneInformation";
+
+/// The bias a SYSTEM hive stores (see [`Identity::time_bias_minutes`]).
+/// The DWORDs hold signed minutes (Tokyo is `0xfffffde4`, -540); a value
+/// beyond ±24 hours is damage and read as absent.
+fn time_bias(system: &Hive) -> i32 {
+    let key = format!("{}\\{TIME_ZONE_INFORMATION}", current_control_set(system));
+    ["ActiveTimeBias", "Bias"]
+        .iter()
+        .filter_map(|n| system.get(&key, n).and_then(Value::as_dword))
+        .map(|d| d as i32)
+        .find(|m| m.abs() <= 24 * 60)
+        .unwrap_or(0)
 }
 
 /// The current control set's key name (`ControlSet001`), from
@@ -103,10 +124,17 @@ impl Image {
     /// Reads product, service pack, build and language from the SOFTWARE and
     /// SYSTEM hives. Errors name the hive file and the missing key or value.
     pub fn identity(&self, fs: &dyn Fs) -> Result<Identity, ImageError> {
+        let software = load_hive(fs, self, &self.software_hive())?;
+        let system = load_hive(fs, self, &self.system_hive())?;
+        self.identity_of(&software, &system)
+    }
+
+    /// [`Image::identity`] from hives in memory: whether hives about to be
+    /// written still let the image open.
+    pub fn identity_of(&self, software: &Hive, system: &Hive) -> Result<Identity, ImageError> {
         let software_rel = self.software_hive();
-        let software = load_hive(fs, self, &software_rel)?;
         let sw = HiveReader {
-            hive: &software,
+            hive: software,
             file: &software_rel,
         };
         let cv = NT_CURRENT_VERSION;
@@ -136,12 +164,11 @@ impl Image {
         let system_root = sw.str(cv, "SystemRoot")?;
 
         let system_rel = self.system_hive();
-        let system = load_hive(fs, self, &system_rel)?;
         let sys = HiveReader {
-            hive: &system,
+            hive: system,
             file: &system_rel,
         };
-        let nls = format!("{}\\Control\\Nls\\Language", current_control_set(&system));
+        let nls = format!("{}\\Control\\Nls\\Language", current_control_set(system));
         let lang_text = sys.str(&nls, "InstallLanguage")?;
         let language = u16::from_str_radix(lang_text.trim(), 16)
             .ok()
@@ -159,6 +186,7 @@ impl Image {
             csd_version,
             product_name,
             system_root,
+            time_bias_minutes: time_bias(system),
         })
     }
 }

@@ -11,8 +11,9 @@ use hotfix_txn::{RelPath, StateDir};
 use crate::ImageError;
 use crate::winpath::{self, Anchor, COMMON_PROGRAM_FILES, PROGRAM_FILES, fold};
 
-/// Name of our state directory inside `%windir%` (see `docs/design.md` §1).
-pub const STATE_DIR_NAME: &str = "$hotfix$";
+/// Name of our state directory inside `%windir%` (see `docs/design.md` §1);
+/// its layout is `hotfix_txn::StateDir`'s.
+pub use hotfix_txn::STATE_DIR_NAME;
 
 /// A Windows XP / Server 2003 system drive: the host directory that holds
 /// `WINDOWS`, `Program Files` and `Documents and Settings`.
@@ -146,11 +147,23 @@ impl Image {
 
     /// Our state directory, `%windir%\$hotfix$`.
     pub fn state_dir(&self) -> StateDir {
-        let dir = self
-            .windir
-            .join(STATE_DIR_NAME)
-            .unwrap_or_else(|_| self.windir.clone());
-        StateDir::new(&self.root, dir)
+        StateDir::of_windir(&self.root, &self.windir)
+    }
+
+    /// Why no package, registry line or queued rename may write `rel`
+    /// (hotfix's state, the hives, a profile's NTUSER.DAT, a name that
+    /// would make the image unopenable); `None` for an ordinary path.
+    pub fn protected(&self, rel: &RelPath) -> Option<&'static str> {
+        let parts: Vec<String> = rel.as_str().split('/').map(fold).collect();
+        winpath::protected(&fold(self.windir.as_str()), &parts)
+    }
+
+    /// Whether `rel` is one of the image's registry hive files (SOFTWARE,
+    /// SYSTEM, DEFAULT, SAM, SECURITY, a profile's NTUSER.DAT or
+    /// UsrClass.dat): whatever writes one must write a hive.
+    pub fn is_hive_file(&self, rel: &RelPath) -> bool {
+        let parts: Vec<String> = rel.as_str().split('/').map(fold).collect();
+        winpath::is_hive_file(&fold(self.windir.as_str()), &parts)
     }
 
     /// `%windir%\system32\config\SOFTWARE`, spelled as on disk.

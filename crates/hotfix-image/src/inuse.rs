@@ -13,7 +13,7 @@ use hotfix_txn::RelPath;
 use crate::{Image, ImageError};
 
 /// File name of the list inside the state directory.
-pub const IN_USE_LIST: &str = "inuse.lst";
+pub use hotfix_txn::IN_USE_LIST;
 
 /// The in-use files as lower-cased image paths (`windows/system32/x.dll`).
 /// A missing list means nothing is in use.
@@ -90,7 +90,7 @@ fn contains(list: &[RelPath], p: &RelPath) -> bool {
 }
 
 fn read_list(fs: &dyn Fs, image: &Image) -> Result<Vec<RelPath>, ImageError> {
-    let rel = image.state_dir().rel(IN_USE_LIST);
+    let rel = image.state_dir().in_use_list();
     let host = image.host(&rel);
     let text = match fs.read(&host) {
         Ok(bytes) => bytes,
@@ -135,7 +135,7 @@ fn write_list(fs: &dyn Fs, image: &Image, list: &[RelPath]) -> Result<(), ImageE
         text.push_str(&image.win_path(p));
         text.push('\n');
     }
-    let host = state.host(&state.rel(IN_USE_LIST));
+    let host = state.host(&state.in_use_list());
     write_atomic(fs, &host, text.as_bytes())
         .map_err(|e| ImageError::io(format!("write {}", host.display()), e))
 }

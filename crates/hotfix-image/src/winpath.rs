@@ -164,9 +164,111 @@ pub fn fold(name: &str) -> String {
         .collect()
 }
 
+/// User hive file names (folded): a profile's NTUSER.DAT and its class
+/// hive, with their transaction logs.
+const USER_HIVE_FILES: &[&str] = &[
+    "ntuser.dat",
+    "ntuser.dat.log",
+    "ntuser.ini",
+    "usrclass.dat",
+    "usrclass.dat.log",
+];
+
+/// The hives in `%windir%\\system32\\config` (folded names).
+const CONFIG_HIVES: &[&str] = &["software", "system", "default", "sam", "security"];
+
+/// Whether `path` (folded components) is a registry hive file of the image
+/// whose Windows directory is `windir`: one of the machine hives, or a
+/// profile's NTUSER.DAT or UsrClass.dat.
+pub(crate) fn is_hive_file(windir: &str, path: &[String]) -> bool {
+    match path {
+        [w, sys, config, name] if w == windir && sys == "system32" && config == "config" => {
+            CONFIG_HIVES.contains(&name.as_str())
+        }
+        [.., name] => matches!(name.as_str(), "ntuser.dat" | "usrclass.dat"),
+        [] => false,
+    }
+}
+
+/// Why nothing but the engine itself may write `path` (folded components
+/// of an image path) in an image whose Windows directory is `windir`
+/// (folded): hotfix's state, the hives, the profiles' hives, and names
+/// that would make the image unopenable. `None`: an ordinary path.
+pub(crate) fn protected(windir: &str, path: &[String]) -> Option<&'static str> {
+    let [first, rest @ ..] = path else {
+        return None;
+    };
+    if first != windir {
+        if matches!(first.as_str(), "windows" | "winnt") {
+            return Some("a second Windows directory, which makes the image ambiguous to open");
+        }
+    } else {
+        match rest {
+            [] => return Some("the Windows directory itself"),
+            [state, ..] if state == &fold(crate::STATE_DIR_NAME) => {
+                return Some("hotfix's own state (%windir%\\$hotfix$)");
+            }
+            [sys] if sys == "system32" => return Some("the system32 directory itself"),
+            [sys, config, ..] if sys == "system32" && config == "config" => {
+                return Some("the registry hives (%windir%\\system32\\config)");
+            }
+            _ => {}
+        }
+    }
+    let name = path.last().map(String::as_str).unwrap_or_default();
+    USER_HIVE_FILES
+        .contains(&name)
+        .then_some("a user profile's registry hive (NTUSER.DAT)")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn prot(p: &str) -> Option<&'static str> {
+        let parts: Vec<String> = p.split('/').map(fold).collect();
+        protected("windows", &parts)
+    }
+
+    #[test]
+    fn protected_paths() {
+        for (p, why) in [
+            ("WINDOWS/$hotfix$/journal", "own state"),
+            ("Windows/$HOTFIX$/installed/KB1.json", "own state"),
+            ("WINDOWS/$hotfix$", "own state"),
+            ("WINDOWS/system32/config/SYSTEM", "registry hives"),
+            ("WINDOWS/System32/CONFIG/software.sav", "registry hives"),
+            ("Documents and Settings/Default User/NTUSER.DAT", "profile"),
+            (
+                "Documents and Settings/x/Local Settings/UsrClass.dat",
+                "profile",
+            ),
+            ("WINNT/system32/config/SOFTWARE", "second Windows"),
+            ("WINDOWS", "Windows directory itself"),
+            ("WINDOWS/system32", "system32 directory"),
+        ] {
+            let got = prot(p).unwrap_or_else(|| panic!("{p} not protected"));
+            assert!(got.contains(why), "{p}: {got}");
+        }
+        let hive = |p: &str| {
+            let parts: Vec<String> = p.split('/').map(fold).collect();
+            is_hive_file("windows", &parts)
+        };
+        assert!(hive("WINDOWS/system32/config/SOFTWARE"));
+        assert!(hive("WINDOWS/System32/config/sam"));
+        assert!(hive("Documents and Settings/Default User/NTUSER.DAT"));
+        assert!(!hive("WINDOWS/system32/config/SOFTWARE.LOG"));
+        assert!(!hive("WINNT/system32/config/SOFTWARE"));
+        for p in [
+            "WINDOWS/system32/shell32.dll",
+            "WINDOWS/system32/configx/a",
+            "WINDOWS/$NtUninstallKB1$/a.dll",
+            "WINDOWS/system32/config.nt",
+            "Program Files/x/ntuser.dat.bak",
+        ] {
+            assert_eq!(prot(p), None, "{p}");
+        }
+    }
 
     fn ok(p: &str) -> (Anchor, Vec<&str>) {
         let parsed = parse(p, 'C').unwrap_or_else(|e| panic!("{p}: {e}"));

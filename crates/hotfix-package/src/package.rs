@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use hotfix_cab::{Cabinet, Limits};
+use hotfix_cab::{CabError, Cabinet, Limits};
 use hotfix_fs::ReadAt;
 use hotfix_inf::UpdateInf;
 use hotfix_model::KbId;
@@ -43,6 +43,23 @@ pub struct Package {
 /// How much of a self-extractor is read for its stub's headers (and, when
 /// the stub is smaller, the whole stub: real SFX stubs are).
 const STUB_PROBE: u64 = 1 << 20;
+
+/// Largest `update.ver` or `update.inf` read (each is held whole): many
+/// times a service pack's, which list a few thousand files.
+const MAX_TEXT_FILE: u64 = 16 << 20;
+
+/// Refuses a text entry over [`MAX_TEXT_FILE`] before anything is decoded:
+/// a small cabinet may declare (and hold, as compressed zeros) far more.
+fn text_size_ok(cab: &Cabinet, index: usize) -> Result<(), CabError> {
+    match cab.entries().get(index) {
+        Some(entry) if entry.size > MAX_TEXT_FILE => Err(CabError::LimitExceeded {
+            what: format!("the size of {}", entry.name),
+            value: entry.size,
+            limit: MAX_TEXT_FILE,
+        }),
+        _ => Ok(()),
+    }
+}
 
 fn read_prefix(source: &dyn ReadAt, len: u64, file: &str) -> Result<Vec<u8>, PackageError> {
     let mut head = vec![0; usize::try_from(len.min(source.len())).unwrap_or(usize::MAX)];
@@ -145,6 +162,10 @@ impl Package {
         let ver_index = *by_key
             .get(&path_key(VER_PATH))
             .ok_or_else(|| missing(VER_PATH))?;
+        // Held whole, so bounded by a size no manifest comes near, not by
+        // what the cabinet declares (issue 12: a small cabinet declaring
+        // 1 GiB of zeros).
+        text_size_ok(&cab, ver_index).map_err(cab_err)?;
         let manifest_bytes = cab.read(ver_index).map_err(cab_err)?;
         let manifest = std::str::from_utf8(&manifest_bytes)
             .map_err(|e| PackageError::Manifest {
@@ -191,6 +212,7 @@ impl Package {
         let cab = Arc::new(cab);
         let inf_key = path_key(INF_PATH);
         let &(ci, mi) = index.get(&inf_key).ok_or_else(|| missing(INF_PATH))?;
+        text_size_ok(&cab, ci).map_err(cab_err)?;
         let inf_file = PackagedFile::new(&cab, ci, mi, &file, &manifest, &checks);
         let inf = UpdateInf::parse(&inf_file.read()?).map_err(|source| PackageError::Inf {
             file: file.clone(),

@@ -52,7 +52,7 @@ impl Plan<'_, '_> {
         if pending.is_empty() {
             return Ok(out);
         }
-        let mut log = InstallerLog::with_header("Xpsp1hfm (hotfix sp install)");
+        let mut log = InstallerLog::with_header(self.log.locale(), "Xpsp1hfm (hotfix sp install)");
         let to_sp = self.report.to_sp;
         log.line(format!(
             "Migrating {} dual-mode updates to {}",
@@ -115,7 +115,7 @@ impl Plan<'_, '_> {
                 self.note_backup(&target, d.backup.as_ref());
                 self.new_paths.extend(d.placed.clone());
                 self.written.push(new.len() as u64);
-                let store = session.paths.store(&f.sha256);
+                let store = session.paths.store(&f.sha256)?;
                 if !self.view.exists(&store) {
                     self.track(&store);
                     self.view.put(&store, Content::Disk(kept.clone()));
@@ -144,14 +144,14 @@ impl Plan<'_, '_> {
             if moved.is_empty() {
                 continue;
             }
-            let record = session.paths.record(&rec.kb);
+            let record = session.paths.record(&rec.kb)?;
             if let Some(b) = self.track(&record) {
                 out.backups.push((record.clone(), b));
             }
             if let Some(d) = rec.dual_mode.as_mut() {
                 d.migrated_at_sp = Some(to_sp);
             }
-            save_record(self.view, &session.paths, &rec);
+            save_record(self.view, &session.paths, &rec)?;
             self.count_planned(record)?;
             write_updates_key(reg, session.identity.product.name(), to_sp, &rec, &moved)?;
             log.line(format!(

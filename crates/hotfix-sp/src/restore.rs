@@ -9,7 +9,7 @@ use hotfix_engine::{Content, EngineError, Registry, Session, View};
 use hotfix_txn::RelPath;
 use serde::{Deserialize, Serialize};
 
-use crate::install::record::{join, state_rel as rel};
+use crate::install::record::state_rel as rel;
 
 /// One restore point.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -35,12 +35,8 @@ pub(crate) struct Snapshot {
     pub list_len: u64,
 }
 
-fn restore_dir(view: &View<'_>) -> RelPath {
-    join(view.image().state_dir().dir(), "restore")
-}
-
-fn list_path(dir: &RelPath, n: u32) -> RelPath {
-    join(dir, &format!("{n}/point.json"))
+fn list_path(view: &View<'_>, n: u32) -> RelPath {
+    view.image().state_dir().restore_point_list(n)
 }
 
 /// Plans a new restore point in `view` holding `hives` (the image's hive
@@ -51,13 +47,14 @@ pub(crate) fn plan_point(
     hives: &[RelPath],
     files: &[(RelPath, RelPath)],
 ) -> Result<Snapshot, EngineError> {
-    let dir = restore_dir(view);
     let number = read_points(view)?.last().map_or(1, |p| p.number + 1);
+    let dir = view.image().state_dir().restore_point(number);
     let image = view.image();
     let mut linked = Vec::new();
     let mut snapshots = Vec::new();
     for hive in hives {
-        let snap = join(&dir, &format!("{number}/{}", hive.file_name()));
+        // A hive's file name is one component of a valid path already.
+        let snap = dir.join(hive.file_name())?;
         let len = view.fs().metadata(&image.host(hive)).map_or(0, |m| m.len);
         snapshots.push((hive.as_str().to_owned(), snap.as_str().to_owned()));
         view.put(&snap, Content::Disk(hive.clone()));
@@ -75,7 +72,7 @@ pub(crate) fn plan_point(
     };
     let bytes = serde_json::to_vec_pretty(&point).unwrap_or_default();
     let list_len = bytes.len() as u64;
-    view.put_bytes(&list_path(&dir, number), Arc::new(bytes));
+    view.put_bytes(&list_path(view, number), Arc::new(bytes));
     Ok(Snapshot {
         number,
         linked,
@@ -84,11 +81,11 @@ pub(crate) fn plan_point(
 }
 
 fn read_points(view: &View<'_>) -> Result<Vec<RestorePoint>, EngineError> {
-    let dir = restore_dir(view);
+    let dir = view.image().state_dir().restore_dir();
     let mut out = Vec::new();
     for name in view.list_dirs(&dir) {
         let Ok(n) = name.parse::<u32>() else { continue };
-        let path = list_path(&dir, n);
+        let path = list_path(view, n);
         let Some(bytes) = view.read(&path)? else {
             continue;
         };

@@ -128,7 +128,7 @@ impl Plan<'_, '_> {
 fn links_work(session: &Session<'_>) -> bool {
     let fs = session.fs;
     let sd = session.image.state_dir();
-    let dir = sd.host(&sd.rel("txn"));
+    let dir = sd.host(&sd.txn_dir());
     let created = fs.create_dir(&dir).is_ok();
     let source = dir.join("linkprobe");
     let probe = dir.join("linkprobe.2");

@@ -184,8 +184,9 @@ fn install(
         let order = Stage::ALL;
         assert_eq!(stages, order);
         let log = svcpack_log(fs);
+        // The image is Japanese: so is its log.
         let at = |s: Stage| {
-            log.find(s.label())
+            log.find(hotfix_i18n::Lang::Jpn.text(s.msg()))
                 .unwrap_or_else(|| panic!("{s:?} missing from svcpack.log:\n{log}"))
         };
         let logged: Vec<usize> = order[..5].iter().map(|&s| at(s)).collect();
@@ -248,14 +249,24 @@ fn strict_versions_cancels_like_the_original() {
     drop(w);
     let err = install(&fs, &pkg, true).unwrap_err();
     assert_eq!(err.ext_code().code(), 0xf00d);
+    // Seed 000's svcpack.log, line for line after the stamps, on a
+    // Japanese image.
     let log = svcpack_log(&fs);
-    for line in [
-        "Service Pack 2 Setup canceled.",
-        "Update.exe extended error code = 0xf00d",
+    let tail: Vec<&str> = log
+        .lines()
+        .rev()
+        .take(6)
+        .map(|l| l.split_once(": ").map_or(l, |(_, t)| t))
+        .collect();
+    let seed = [
         "Update.exe return code was masked to 0x643 for MSI custom action compliance.",
-    ] {
-        assert!(log.contains(line), "missing {line:?} in\n{log}");
-    }
+        "Update.exe extended error code = 0xf00d",
+        "User Input: OK",
+        "Message displayed to the user: Service Pack 2 セットアップが取り消されました。",
+        "Service Pack 2 セットアップが取り消されました。",
+        "DeRegistering the Uninstall Program -> Windows XP Service Pack, 0",
+    ];
+    assert_eq!(tail, seed, "{log}");
     assert!(!fs.exists(&root().join("WINDOWS/$NtServicePackUninstall$")));
     assert_eq!(fs.read(&spupdsvc()).unwrap(), b"garbage");
 }
@@ -299,6 +310,18 @@ fn uninstall_and_restore_points_give_back_the_previous_level_exactly() {
         assert_eq!(n, 2);
     }
     let session = Session::open(&fs, &root(), Wait::Block, &mut |_| {}).unwrap();
+    // Add/Remove Programs lists the service pack while it is on.
+    let arp = r"Microsoft\Windows\CurrentVersion\Uninstall\Windows XP Service Pack";
+    let sw = hotfix_hive::Hive::parse(&fs.read(&software).unwrap()).unwrap();
+    let value = |n: &str| sw.get(arp, n).and_then(|v| v.as_str()).map(str::to_owned);
+    assert_eq!(
+        value("DisplayName").as_deref(),
+        Some("Windows XP Service Pack 2")
+    );
+    assert_eq!(
+        value("UninstallString").as_deref(),
+        Some(r"C:\WINDOWS\$NtServicePackUninstall$\spuninst\spuninst.exe")
+    );
     let report = sp_uninstall(&session, &mut |_| {}).unwrap();
     assert!(report.restored > 100);
     drop(session);
@@ -380,5 +403,89 @@ fn the_package_is_read_about_once() {
         read * 100 <= bytes.len() as u64 * 125,
         "read {read} bytes of a {}-byte package",
         bytes.len()
+    );
+}
+
+/// A hotfix installed after the service pack goes with it: the restored
+/// hives no longer name it, and neither do `list` and `verify`; the file
+/// it added is gone. Add/Remove Programs listed the service pack in
+/// Japanese words while it was on, and the uninstall log de-registers it.
+#[test]
+fn sp_uninstall_takes_later_hotfixes_and_the_arp_entry_with_it() {
+    use hotfix_dataset::{FileRow, Update};
+    use hotfix_model::PayloadFolder;
+    let (fs, pkg) = setup();
+    install(&fs, &pkg, false).unwrap();
+    let row = |version: &str, folder: &str| FileRow {
+        name: "later.dll".into(),
+        version: Some(version.parse().unwrap()),
+        size: 6000,
+        date: None,
+        time: None,
+        folder: PayloadFolder::from_folder(folder).unwrap(),
+        subfolder: None,
+        sp: Some(SpLevel(2)),
+        dest: "system32\\later.dll".into(),
+        alt: 0,
+    };
+    let later = Update {
+        kb: "KB970009".parse().unwrap(),
+        bulletin: None,
+        title: "Test KB970009".into(),
+        product: Product::WindowsXp,
+        package_names: Vec::new(),
+        table_captions: Vec::new(),
+        files: vec![
+            row("5.1.2600.3000", "SP2GDR"),
+            row("5.1.2600.3001", "SP2QFE"),
+        ],
+    };
+    let opts = hotfix_synth::SynthOptions {
+        language: Language::JPN,
+        sfx: false,
+        compression_fast: true,
+    };
+    let s = hotfix_synth::synth(&later, &opts).unwrap();
+    let hotfix = Package::open(s.bytes, &s.file_name).unwrap();
+    let session = Session::open(&fs, &root(), Wait::Block, &mut |_| {}).unwrap();
+    let install_opts = hotfix_engine::InstallOptions {
+        command_line: "hotfix install".into(),
+        ..Default::default()
+    };
+    hotfix_engine::install(&session, &[hotfix], &install_opts, &mut |_| {}).unwrap();
+    let software = root().join("WINDOWS/system32/config/SOFTWARE");
+    let sw = hotfix_hive::Hive::parse(&fs.read(&software).unwrap()).unwrap();
+    let arp = r"Microsoft\Windows\CurrentVersion\Uninstall\Windows XP Service Pack";
+    assert!(sw.key(arp).is_some());
+    let hotfix_key = r"Microsoft\Windows NT\CurrentVersion\HotFix\KB970009";
+    assert!(sw.key(hotfix_key).is_some());
+    assert!(
+        hotfix_engine::list(&session)
+            .unwrap()
+            .iter()
+            .any(|e| e.kb == "KB970009")
+    );
+    let report = sp_uninstall(&session, &mut |_| {}).unwrap();
+    assert_eq!(report.later_hotfixes, ["KB970009"]);
+    drop(session);
+    let sw = hotfix_hive::Hive::parse(&fs.read(&software).unwrap()).unwrap();
+    assert!(sw.key(arp).is_none());
+    assert!(sw.key(hotfix_key).is_none());
+    assert!(!fs.exists(&root().join("WINDOWS/system32/later.dll")));
+    let session = Session::open(&fs, &root(), Wait::Block, &mut |_| {}).unwrap();
+    let listed = hotfix_engine::list(&session).unwrap();
+    assert!(listed.iter().all(|e| e.kb != "KB970009"), "{listed:?}");
+    let verified = hotfix_engine::verify(&session).unwrap();
+    assert!(
+        verified.hotfixes.iter().all(|h| h.kb != "KB970009"),
+        "{}",
+        verified.text
+    );
+    let log = fs
+        .read_to_string(&root().join("WINDOWS/spuninst.log"))
+        .unwrap();
+    assert!(
+        log.contains("DeRegistering the Uninstall Program -> Windows XP Service Pack, 0"),
+        "{log}"
     );
 }

@@ -6,7 +6,7 @@ use hotfix_dataset::release_tag;
 use hotfix_hive::{Hive, HiveError, Value};
 use hotfix_image::{
     DEFAULT_PROFILES_DIRECTORY, DEFAULT_USER_PROFILE, NT_CURRENT_VERSION, PROFILE_LIST,
-    SESSION_MANAGER, STOCK_KNOWN_DLLS,
+    SESSION_MANAGER, STOCK_KNOWN_DLLS, TIME_ZONE_INFORMATION,
 };
 
 use crate::GenerateSpec;
@@ -92,6 +92,18 @@ pub(crate) fn system(spec: &GenerateSpec) -> Result<Hive, HiveError> {
     let code = spec.language.hive_code();
     h.set(&nls, "InstallLanguage", sz(&code))?;
     h.set(&nls, "Default", sz(&code))?;
+    // Setup's default zone for the language: Tokyo for Japanese, Pacific
+    // (the US default) otherwise; standard time, as an image at rest has
+    // no clock to say whether daylight time is active.
+    let (bias, zone): (i32, &str) = if spec.language == hotfix_model::Language::JPN {
+        (-540, "東京 (標準時)")
+    } else {
+        (480, "Pacific Standard Time")
+    };
+    let tz = format!("{cs}\\{TIME_ZONE_INFORMATION}");
+    h.set(&tz, "Bias", Value::Dword(bias as u32))?;
+    h.set(&tz, "ActiveTimeBias", Value::Dword(bias as u32))?;
+    h.set(&tz, "StandardName", sz(zone))?;
     let name = match spec.product {
         hotfix_model::Product::WindowsXp => "HOTFIX-XP",
         hotfix_model::Product::WindowsServer2003 => "HOTFIX-2003",

@@ -1,6 +1,7 @@
-//! `hotfix synth-sp`: a service pack built like Microsoft's: every file an
-//! image at the previous level carries, rebuilt at the SP's release version,
-//! the files the SP adds, and enough further system files that the payload
+//! `hotfix synth-sp`: a service pack built like Microsoft's: every OS file
+//! an image at the previous level carries, rebuilt at the SP's release
+//! version as the real release numbered it (`sp_version`), the files the SP
+//! adds, and enough further system files that the payload
 //! has the real one's size (XP SP2: about 2,000 files, 270 MB).
 //!
 //! The payload lives under `i386\` (as on the SP's network-install tree),
@@ -99,28 +100,40 @@ fn pe_file(
     hotfix_pe::build_at_least(pe, size).map_err(|e| SpError::Synth(format!("{name}: {e}")))
 }
 
-/// The SP build of a file whose base build is `base`: same major.minor.build,
-/// the SP's release revision, or one above the base when the base's revision
-/// is already higher (component families such as IE 6.0.2900.x).
-fn sp_version(base: FileVersion, release: u16) -> FileVersion {
-    if base.revision < release {
-        FileVersion {
-            revision: release,
-            ..base
+/// The SP's build of a file whose build at the previous level is `base`,
+/// numbered as the real releases were: the OS's files (build 2600 on XP,
+/// 3790 on Server 2003) take the SP's release revision (XP SP1
+/// `5.1.2600.1106`, SP2 `.2180`, SP3 `.5512`; 2003 SP1 `.1830`, SP2
+/// `.3959`). On XP the Internet Explorer and shell families (`6.0.x`, and
+/// any family already at build 2800 or 2900, such as comctl32's 5.82) moved
+/// to build 2800 with SP1 and to 2900 with SP2: SP2's shell32 and mshtml
+/// are `6.0.2900.2180`. Components versioned on their own (IE7's
+/// `7.0.6000`, Media Player, MDAC, .NET) are not rebuilt by a service pack:
+/// `None`, and the SP does not carry them.
+fn sp_version(product: Product, sp: SpLevel, base: FileVersion) -> Option<FileVersion> {
+    let revision = release_revision(product, sp);
+    let build = match product {
+        Product::WindowsXp => {
+            let ie_family = (base.major, base.minor) == (6, 0)
+                && (2600..=2900).contains(&base.build)
+                || base.build == 2800
+                || base.build == 2900;
+            match (ie_family, sp.0) {
+                (true, 0) => return None,
+                (true, 1) => 2800,
+                (true, _) => 2900,
+                (false, _) if base.build == 2600 => 2600,
+                (false, _) => return None,
+            }
         }
-    } else if base.revision < u16::MAX {
-        FileVersion {
-            revision: base.revision + 1,
-            ..base
-        }
-    } else {
-        // 6.2.28.65535 (a base one below 6.2.29.0): the next build.
-        FileVersion {
-            build: base.build.saturating_add(1),
-            revision: release,
-            ..base
-        }
-    }
+        Product::WindowsServer2003 if base.build == 3790 => 3790,
+        Product::WindowsServer2003 => return None,
+    };
+    Some(FileVersion {
+        build,
+        revision,
+        ..base
+    })
 }
 
 fn payload(data: &DataSet, spec: &SpSpec) -> Result<Vec<Item>, SpError> {
@@ -142,8 +155,9 @@ fn payload(data: &DataSet, spec: &SpSpec) -> Result<Vec<Item>, SpError> {
         if !taken.insert(b.dest.to_ascii_lowercase()) {
             continue;
         }
-        let bytes = match b.version {
-            Some(v) => pe_file(&b.name, sp_version(v, release), tag, b.size, spec)?,
+        let bytes = match b.version.map(|v| sp_version(spec.product, level, v)) {
+            Some(Some(v)) => pe_file(&b.name, v, tag, b.size, spec)?,
+            Some(None) => continue,
             None => hotfix_pe::data_file(hotfix_pe::name_seed(&b.dest) ^ 0x5350, b.size),
         };
         let dir = b.dest.rsplit_once('\\').map_or("", |(d, _)| d);
@@ -352,11 +366,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sp_versions_are_above_the_base() {
+    fn sp_versions_follow_the_real_releases() {
         let v = |s: &str| s.parse::<FileVersion>().unwrap();
-        assert_eq!(sp_version(v("5.1.2600.1106"), 2180), v("5.1.2600.2180"));
-        assert_eq!(sp_version(v("6.0.2900.2999"), 2180), v("6.0.2900.3000"));
-        assert_eq!(sp_version(v("6.2.28.65535"), 2180), v("6.2.29.2180"));
+        let xp = |sp, base| sp_version(Product::WindowsXp, SpLevel(sp), v(base));
+        assert_eq!(xp(1, "5.1.2600.0"), Some(v("5.1.2600.1106")));
+        assert_eq!(xp(2, "5.1.2600.1106"), Some(v("5.1.2600.2180")));
+        assert_eq!(xp(3, "5.1.2600.2180"), Some(v("5.1.2600.5512")));
+        assert_eq!(xp(1, "6.0.2600.0"), Some(v("6.0.2800.1106")));
+        assert_eq!(xp(2, "6.0.2800.1106"), Some(v("6.0.2900.2180")));
+        assert_eq!(xp(3, "6.0.2900.2180"), Some(v("6.0.2900.5512")));
+        assert_eq!(xp(2, "5.82.2800.1106"), Some(v("5.82.2900.2180")));
+        assert_eq!(xp(2, "7.0.6000.16471"), None);
+        assert_eq!(xp(2, "2001.12.4414.258"), None);
+        let ws03 = |sp, base| sp_version(Product::WindowsServer2003, SpLevel(sp), v(base));
+        assert_eq!(ws03(1, "5.2.3790.0"), Some(v("5.2.3790.1830")));
+        assert_eq!(ws03(2, "6.0.3790.1830"), Some(v("6.0.3790.3959")));
+        assert_eq!(ws03(2, "7.0.6000.16471"), None);
     }
 
     #[test]

@@ -16,6 +16,36 @@ use crate::{synth_inf, tags};
 /// Largest payload file `synth` makes; the data set's largest is about 10 MiB.
 const MAX_SYNTH_FILE: u64 = 256 << 20;
 
+/// What a dual-mode package (KB328848's layout) carries beside `SP1\` and
+/// `SP2\`: the Dual-Mode Update Migration tool at the root, the cabinet's
+/// entry point in place of update.exe, and the installer files both sides
+/// share under `Common\`. Version 5.3.18.6 is that generation's installer
+/// (KB824105's xpsp1hfm.exe and update.exe, `shared/reference/`).
+const DUAL_MODE_INSTALLER: &[&str] = &[
+    "Xpsp1hfm.exe",
+    "Common\\update.exe",
+    "Common\\spmsg.dll",
+    "Common\\spuninst.exe",
+];
+
+/// The installer files of a dual-mode package, as (path, bytes).
+fn dual_mode_installer(update: &Update) -> Result<Vec<(String, Vec<u8>)>, PackageError> {
+    let version = hotfix_model::FileVersion::new(5, 3, 18, 6);
+    DUAL_MODE_INSTALLER
+        .iter()
+        .map(|path| {
+            let name = path.rsplit('\\').next().unwrap_or(path);
+            let mut spec = PeSpec::new(PeKind::for_file_name(name), name, version, "5.3.18.6");
+            spec.seed = seed(update, path);
+            let bytes = hotfix_pe::build(&spec).map_err(|source| PackageError::Pe {
+                file: format!("{} {path}", update.kb),
+                source,
+            })?;
+            Ok(((*path).to_owned(), bytes))
+        })
+        .collect()
+}
+
 /// How to synthesize a package.
 #[derive(Debug, Clone)]
 pub struct SynthOptions {
@@ -153,6 +183,9 @@ pub fn synth(update: &Update, opts: &SynthOptions) -> Result<Synthesized, Packag
         files.push((path, data));
     }
     let payload_files = files.len();
+    if update.is_dual_mode() {
+        files.extend(dual_mode_installer(update)?);
+    }
     let inf = synth_inf::build_inf(update, opts.language, sp);
     files.push((INF_PATH.to_owned(), inf.to_bytes()));
     let identity = Identity {

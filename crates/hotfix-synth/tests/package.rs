@@ -35,11 +35,29 @@ fn synth_and_open(update: &Update, opts: &SynthOptions) -> Package {
         .collect();
     let inf = pkg.payload().iter().find(|e| e.path == INF_PATH).unwrap();
     want.insert((INF_PATH.to_owned(), inf.size));
-    let got: BTreeSet<(String, u64)> = pkg
+    let mut got: BTreeSet<(String, u64)> = pkg
         .payload()
         .iter()
         .map(|e| (e.path.to_lowercase(), e.size))
         .collect();
+    // KB328848's layout: the migration tool and `Common\` beside SP1\ and SP2\.
+    let installer: BTreeSet<String> = pkg
+        .payload()
+        .iter()
+        .map(|e| e.path.to_lowercase())
+        .filter(|p| p == "xpsp1hfm.exe" || p.starts_with("common\\"))
+        .collect();
+    if update.is_dual_mode() {
+        assert!(
+            installer.contains("xpsp1hfm.exe"),
+            "{}: no Xpsp1hfm.exe",
+            s.file_name
+        );
+        assert!(installer.len() > 1, "{}: no Common\\ files", s.file_name);
+        got.retain(|(p, _)| !installer.contains(p));
+    } else {
+        assert!(installer.is_empty(), "{}: {installer:?}", s.file_name);
+    }
     assert_eq!(got, want, "{}", s.file_name);
     assert_eq!(pkg.kb(), &update.kb);
     assert_eq!(pkg.manifest.product, update.product);

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use hotfix_fs::{Fs, copy_file, remove_tree};
 
 use crate::journal::{Journal, JournalState, Op};
-use crate::{RelPath, StateDir, TxnError};
+use crate::{HostKey, RelPath, StateDir, TxnError};
 
 /// What [`recover`] found and did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -364,7 +364,7 @@ fn finish(fs: &dyn Fs, sd: &StateDir) -> Result<(), TxnError> {
     let state = host(sd, sd.dir());
     remove_tree(fs, &host(sd, &sd.txn_dir()))
         .map_err(|e| TxnError::io("remove staging area", e))?;
-    remove_if_present(fs, sd, &sd.rel("journal.hftmp"))?;
+    remove_if_present(fs, sd, &sd.journal_tmp())?;
     barrier(fs, [state.as_path()])?;
     remove_if_present(fs, sd, &sd.journal())?;
     barrier(fs, [state.as_path()])
@@ -372,11 +372,18 @@ fn finish(fs: &dyn Fs, sd: &StateDir) -> Result<(), TxnError> {
 
 /// Finishes or rolls back an interrupted transaction. The caller holds the
 /// image lock. Appends a line to the recovery log when it did something.
+///
+/// A journal this host cannot prove it wrote (no valid MAC under the host
+/// key, `docs/design.md` §4) is refused and left where it is, with the
+/// staging area: nothing is replayed, removed or logged in the image.
 pub fn recover(fs: &dyn Fs, sd: &StateDir) -> Result<Recovered, TxnError> {
     let journal_path = sd.journal();
     let outcome = match fs.read(&host(sd, &journal_path)) {
         Ok(bytes) => {
-            let journal = Journal::decode(&bytes, journal_path.as_str())?;
+            let shown = host(sd, &journal_path).display().to_string();
+            let key = HostKey::load(fs, sd.host_state())?;
+            let journal = Journal::decode(&bytes, &shown, key.as_ref())?;
+            journal.check_paths(sd, &shown)?;
             let (title, command) = (journal.title.clone(), journal.command.clone());
             match journal.state {
                 JournalState::Prepared => {
@@ -390,7 +397,7 @@ pub fn recover(fs: &dyn Fs, sd: &StateDir) -> Result<Recovered, TxnError> {
             }
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            let leftovers = [sd.txn_dir(), sd.rel("journal.hftmp")];
+            let leftovers = [sd.txn_dir(), sd.journal_tmp()];
             if leftovers.iter().any(|p| exists(fs, sd, p)) {
                 finish(fs, sd)?;
                 Recovered::RemovedLeftovers

@@ -1,5 +1,7 @@
-//! Wall-clock formatting without a time-zone database: images are serviced
-//! offline, so the image's local zone is unknown and we say UTC.
+//! Wall-clock formatting without a time-zone database: the journal and the
+//! state records say UTC. What goes into an image (its logs and registry
+//! dates) is in its local time, from the bias its SYSTEM hive stores:
+//! `hotfix_engine::LocalClock`, built on [`now`] and [`civil`].
 //!
 //! The clock can be pinned, so that two runs of one command write the same
 //! bytes (install records and the registry carry dates): crash tests compare
@@ -38,7 +40,7 @@ pub fn now() -> (u64, u32) {
 
 /// Civil date (year, month, day) of a day count since 1970-01-01
 /// (Howard Hinnant's days-from-civil inverse).
-fn civil(days: i64) -> (i64, u32, u32) {
+pub fn civil(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

@@ -20,9 +20,10 @@ pub enum TxnError {
     /// The plan asked for something impossible (e.g. preserving to a path that exists).
     #[error("invalid transaction plan: {0}")]
     Plan(String),
-    /// The journal on disk is not one we wrote, or was damaged.
+    /// The journal on disk is not one this host wrote, or was damaged. It
+    /// is left untouched.
     #[error(
-        "journal {path} is unreadable ({why}); refusing to guess what the interrupted transaction did"
+        "journal {path} is refused ({why}); nothing was replayed and it was left in place. If hotfix on another host wrote it, finish there or copy that host's journal.key into $HOTFIX_STATE_DIR; if you do not trust it, move it and the txn directory beside it out of the image"
     )]
     BadJournal {
         /// Where the journal is.

@@ -33,6 +33,18 @@ impl RelPath {
         Self::new(&format!("{}/{rest}", self.0))
     }
 
+    /// Appends one of our own constant names, a single valid component
+    /// (checked by `layout.rs`'s tests), so it cannot fail.
+    pub(crate) fn child(&self, name: &'static str) -> Self {
+        debug_assert!(Self::new(name).is_ok() && !name.contains(['/', '\\']));
+        Self(format!("{}/{name}", self.0))
+    }
+
+    /// Appends a number as a component (digits are always valid).
+    pub(crate) fn numbered(&self, n: u64) -> Self {
+        Self(format!("{}/{n}", self.0))
+    }
+
     /// The parent, or `None` at the top level.
     pub fn parent(&self) -> Option<Self> {
         self.0.rsplit_once('/').map(|(p, _)| Self(p.to_owned()))

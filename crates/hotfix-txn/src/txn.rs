@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::apply;
 use crate::journal::{Journal, JournalState, Op, Preserve};
-use crate::{RelPath, StateDir, TxnError};
+use crate::{HostKey, RelPath, StateDir, TxnError};
 
 /// A file written to the staging area, ready to be switched in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +41,7 @@ pub struct Summary {
 pub struct Txn<'a> {
     fs: &'a dyn Fs,
     sd: StateDir,
+    key: HostKey,
     journal: Journal,
     next: u64,
     claimed: HashSet<RelPath>,
@@ -93,6 +94,8 @@ impl<'a> Txn<'a> {
         title: &str,
         command: &str,
     ) -> Result<Self, TxnError> {
+        // The key first: it must be durable before a journal it signs.
+        let key = HostKey::load_or_create(fs, sd.host_state())?;
         let txn = sd.host(&sd.txn_dir());
         remove_tree(fs, &txn).map_err(|e| TxnError::io("remove stale staging area", e))?;
         let state = sd.host(sd.dir());
@@ -113,6 +116,7 @@ impl<'a> Txn<'a> {
         Ok(Self {
             fs,
             sd: sd.clone(),
+            key,
             journal: Journal {
                 txid: txid(),
                 started: now_secs(),
@@ -140,9 +144,9 @@ impl<'a> Txn<'a> {
         &self.sd
     }
 
-    fn fresh(&mut self, sub: &str) -> RelPath {
+    fn fresh(&mut self, sub: &'static str) -> RelPath {
         self.next += 1;
-        self.sd.rel(&format!("txn/{sub}/{}", self.next))
+        self.sd.staging(sub, self.next)
     }
 
     /// A fresh scratch path under `txn/b/` for old bytes nobody keeps.
@@ -269,6 +273,7 @@ impl<'a> Txn<'a> {
         staged: &Staged,
         mut preserve: Vec<Preserve>,
     ) -> Result<(), TxnError> {
+        fits(target)?;
         if !self.journal.sequential && !self.targets.insert(target.clone()) {
             return Err(TxnError::Plan(format!(
                 "{target} is replaced twice in one transaction"
@@ -293,6 +298,7 @@ impl<'a> Txn<'a> {
             preserve.clear();
         }
         for p in &preserve {
+            fits(&p.path)?;
             self.claim(&p.path)?;
         }
         if let Some(parent) = target.parent() {
@@ -310,6 +316,8 @@ impl<'a> Txn<'a> {
     /// Plans a new file `to` holding the bytes `from` has when this operation
     /// runs (a hard link where possible). `to` must not exist yet.
     pub fn link(&mut self, from: &RelPath, to: &RelPath) -> Result<(), TxnError> {
+        fits(from)?;
+        fits(to)?;
         self.claim(to)?;
         self.journal.ops.push(Op::Link {
             from: from.clone(),
@@ -321,8 +329,10 @@ impl<'a> Txn<'a> {
     /// Plans moving `target` away: to `keep_at` (which belongs to the new
     /// state) or, when `None`, to scratch space removed at cleanup.
     pub fn remove(&mut self, target: &RelPath, keep_at: Option<RelPath>) -> Result<(), TxnError> {
+        fits(target)?;
         let (to, keep) = match keep_at {
             Some(p) => {
+                fits(&p)?;
                 self.claim(&p)?;
                 (p, true)
             }
@@ -349,7 +359,7 @@ impl<'a> Txn<'a> {
 
     fn write_journal(&self) -> Result<(), TxnError> {
         let path = self.sd.host(&self.sd.journal());
-        write_atomic(self.fs, &path, &self.journal.encode())
+        write_atomic(self.fs, &path, &self.journal.encode(&self.key))
             .map_err(|e| TxnError::io(format!("write journal {}", self.sd.journal()), e))
     }
 
@@ -408,4 +418,12 @@ impl<'a> Txn<'a> {
         }
         Ok(summary)
     }
+}
+
+/// Refuses, while planning, a path longer than Linux can name (a name over
+/// `NAME_MAX`, a path under the root over `PATH_MAX`), so a transaction never
+/// starts that would fail half-way and could not be rolled back.
+fn fits(p: &RelPath) -> Result<(), TxnError> {
+    hotfix_fs::check_path_len(std::path::Path::new(p.as_str()))
+        .map_err(|e| TxnError::Plan(e.to_string()))
 }

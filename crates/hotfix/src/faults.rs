@@ -3,18 +3,23 @@
 //! in someone's environment cannot make a real servicing run fail on
 //! purpose; a test build says loudly that it is on.
 
-use hotfix_fs::{FaultFs, FaultKind, FaultPlan, Fs, OsFs};
+use std::path::Path;
+
+use hotfix_fs::{ConfinedFs, FaultFs, FaultKind, FaultPlan, Fs};
 
 use crate::ui::CliError;
 
 /// The environment variable: `<step>:<eio|enospc|eacces|crash>`.
 const VAR: &str = "HOTFIX_FAULT";
 
-/// The filesystem: the real one, or with `HOTFIX_FAULT=<step>:<eio|enospc|eacces|crash>`
-/// one that fails at that step (test builds only).
-pub fn filesystem() -> Result<Box<dyn Fs>, CliError> {
+/// The filesystem for a command on `image`: the real one, confined to the
+/// image (nothing the image holds can send a change outside it), or with
+/// `HOTFIX_FAULT=<step>:<eio|enospc|eacces|crash>` the same failing at that
+/// step (test builds only).
+pub fn filesystem(image: &Path) -> Result<Box<dyn Fs>, CliError> {
+    let confined = ConfinedFs::new(image);
     let Ok(spec) = std::env::var(VAR) else {
-        return Ok(Box::new(OsFs));
+        return Ok(Box::new(confined));
     };
     let plan = plan(&spec, cfg!(debug_assertions))?;
     let warning = format!(
@@ -23,7 +28,7 @@ pub fn filesystem() -> Result<Box<dyn Fs>, CliError> {
     );
     eprintln!("{warning}");
     tracing::warn!("{warning}");
-    Ok(Box::new(FaultFs::with_plan(OsFs, plan)))
+    Ok(Box::new(FaultFs::with_plan(confined, plan)))
 }
 
 /// Parses `spec`; refused outright when `test_build` is false.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use hotfix_dataset::{DEFAULT_DATA, DataSet};
 use hotfix_engine::{Registry, View};
-use hotfix_fs::{Fs, OsFs, create_dir_all, write_atomic};
+use hotfix_fs::{DEFAULT_READ_LIMIT, Fs, OsFs, create_dir_all, write_atomic};
 use hotfix_hive::Hive;
 use hotfix_inf::RegRoot;
 use hotfix_model::{KbId, Language, Product};
@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::ImageArg;
 use crate::servicing::{Check, filesystem, open, open_package};
-use crate::ui::{CliError, CmdResult, count_bar, print_json};
+use crate::ui::{CliError, CmdResult, count_bar, out, outln, print_json};
 
 #[derive(Debug, Serialize)]
 struct VersionLine {
@@ -30,7 +30,9 @@ pub fn version(files: &[PathBuf], json: bool) -> CmdResult {
     let fs = OsFs;
     let mut lines = Vec::new();
     for f in files {
-        let line = match fs.read(f) {
+        // A FIFO or device is refused without blocking, and a file larger
+        // than any PE file hotfix reads is refused by its size.
+        let line = match fs.read_limited(f, DEFAULT_READ_LIMIT) {
             Err(e) => VersionLine {
                 file: f.display().to_string(),
                 file_version: None,
@@ -62,7 +64,7 @@ pub fn version(files: &[PathBuf], json: bool) -> CmdResult {
     } else {
         for l in &lines {
             match (&l.file_version, &l.error) {
-                (Some(v), _) => println!(
+                (Some(v), _) => outln!(
                     "{}: {v}{}",
                     l.file,
                     l.file_version_string
@@ -70,8 +72,8 @@ pub fn version(files: &[PathBuf], json: bool) -> CmdResult {
                         .map(|s| format!("  \"{s}\""))
                         .unwrap_or_default()
                 ),
-                (None, Some(e)) => println!("{}: no version ({e})", l.file),
-                (None, None) => println!("{}: no version", l.file),
+                (None, Some(e)) => outln!("{}: no version ({e})", l.file),
+                (None, None) => outln!("{}: no version", l.file),
             }
         }
     }
@@ -88,7 +90,7 @@ pub fn pack(src: &Path, out: &Path, sfx: bool) -> CmdResult {
     let bytes = hotfix_package::pack_dir(&fs, src, sfx)?;
     write_atomic(&fs, out, &bytes)
         .map_err(|e| CliError::msg(format!("cannot write {}: {e}", out.display())))?;
-    println!("wrote {} ({} bytes)", out.display(), bytes.len());
+    outln!("wrote {} ({} bytes)", out.display(), bytes.len());
     Ok(0)
 }
 
@@ -97,7 +99,7 @@ pub fn extract(package: &Path, dir: &Path) -> CmdResult {
     let fs = OsFs;
     let pkg = open_package(&fs, package, Check::AtOpen)?;
     let n = hotfix_package::extract(&fs, &pkg, dir)?;
-    println!(
+    outln!(
         "{}: {n} files extracted to {}",
         pkg.file_name,
         dir.display()
@@ -157,7 +159,7 @@ pub fn reg(cmd: &RegCommand) -> CmdResult {
         recursive,
         json,
     } = cmd;
-    let fs = filesystem()?;
+    let fs = filesystem(&image.image)?;
     let session = open(fs.as_ref(), image)?;
     // The installer's own mapping: `CurrentControlSet`, HKCR under
     // SOFTWARE\Classes, HKCU in the Default User profile's hive.
@@ -197,7 +199,7 @@ pub fn reg(cmd: &RegCommand) -> CmdResult {
             }
             flat.export_reg("", &format!("{mount}\\{rest}"))
         };
-        print!("{}", text.unwrap_or_default().replace("\r\n", "\n"));
+        out!("{}", text.unwrap_or_default().replace("\r\n", "\n"));
     }
     Ok(0)
 }
@@ -332,8 +334,8 @@ pub fn synth(a: &SynthArgs) -> CmdResult {
     };
     let paths = write_packages(&OsFs, &updates, &opts, &a.out)?;
     for p in &paths {
-        println!("{}", p.display());
+        outln!("{}", p.display());
     }
-    println!("{} packages written to {}", paths.len(), a.out.display());
+    outln!("{} packages written to {}", paths.len(), a.out.display());
     Ok(0)
 }

@@ -3,14 +3,14 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use hotfix_fs::OsFs;
+use hotfix_fs::{ConfinedFs, OsFs};
 use hotfix_model::SpLevel;
 use hotfix_synth::{GenerateSpec, generate};
 
 use crate::ImageArg;
 use crate::formats::{load_data, parse_lang, parse_os};
 use crate::servicing::open;
-use crate::ui::{CliError, CmdResult, bytes_bar};
+use crate::ui::{CliError, CmdResult, bytes_bar, outln};
 
 /// Image subcommands.
 #[derive(Debug, Subcommand)]
@@ -80,7 +80,7 @@ pub fn run(cmd: &ImageCommand) -> CmdResult {
                 bar.set_position(done);
             })?;
             bar.finish_and_clear();
-            println!(
+            outln!(
                 "created {} ({} {}): {} files, {} MB, {} directories",
                 dir.display(),
                 product.product_name(),
@@ -92,7 +92,7 @@ pub fn run(cmd: &ImageCommand) -> CmdResult {
             Ok(0)
         }
         ImageCommand::Lock { dir, paths } | ImageCommand::Unlock { dir, paths } => {
-            let fs = OsFs;
+            let fs = ConfinedFs::new(dir);
             let arg = ImageArg {
                 image: dir.clone(),
                 no_wait: false,
@@ -109,7 +109,7 @@ pub fn run(cmd: &ImageCommand) -> CmdResult {
                 "released"
             };
             for p in &done {
-                println!("{verb}: {}", session.image.win_path(p));
+                outln!("{verb}: {}", session.image.win_path(p));
             }
             Ok(0)
         }

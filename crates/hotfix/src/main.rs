@@ -80,14 +80,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Qfecheck: is every installed hotfix's file still current?
-    Verify {
-        #[command(flatten)]
-        image: ImageArg,
-        /// Machine-readable output.
-        #[arg(long)]
-        json: bool,
-    },
+    /// Qfecheck: is every installed hotfix's file still current? Accepts its switches `/l[:location] /v /q`.
+    Verify(servicing::VerifyArgs),
     /// Print PE file versions.
     Version {
         /// Files to read.
@@ -144,7 +138,12 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let args = switches::normalise_install_args(std::env::args().collect());
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if switches::wants_update_help(&args) {
+        ui::out!("{}", hotfix_i18n::Lang::from_env().update_help());
+        return ExitCode::SUCCESS;
+    }
+    let args = switches::normalise_verify_args(switches::normalise_install_args(args));
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => return ui::usage_error(&e),
@@ -162,7 +161,7 @@ fn main() -> ExitCode {
         } => servicing::chain(&image, logfile.as_deref(), json),
         Command::Uninstall { image, kbs, json } => servicing::uninstall(&image, &kbs, json),
         Command::List { image, json } => servicing::list(&image, json),
-        Command::Verify { image, json } => servicing::verify(&image, json),
+        Command::Verify(a) => servicing::verify(&a),
         Command::Version { files, json } => formats::version(&files, json),
         Command::Pack { src, out, cab } => formats::pack(&src, &out, !cab),
         Command::Extract { package, dir } => formats::extract(&package, &dir),

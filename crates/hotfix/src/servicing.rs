@@ -5,11 +5,12 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use hotfix_engine::{FileAction, InstallOptions, InstallReport, Outcome, Session, Wait};
 use hotfix_fs::Fs;
+use hotfix_i18n::{Lang, Msg};
 use hotfix_package::Package;
 
 use crate::ImageArg;
 use crate::switches::SetupSwitches;
-use crate::ui::{CliError, CmdResult, print_json, spinner};
+use crate::ui::{CliError, CmdResult, out, outln, print_json, spinner};
 
 /// `hotfix install`.
 #[derive(Debug, Args)]
@@ -44,6 +45,31 @@ pub struct InstallArgs {
     /// Skip packages that do not apply instead of refusing the whole run.
     #[arg(long)]
     skip_inapplicable: bool,
+    /// The `Installed By` name the footprint records (default: the invoking
+    /// user: `SUDO_USER`, else `USER`/`LOGNAME`, else the uid's name).
+    #[arg(long, value_name = "NAME")]
+    installed_by: Option<String>,
+}
+
+/// `hotfix verify` (Qfecheck: `/l[:location] /v /q`).
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    image: ImageArg,
+    /// `/l[:location]`: also write the report to `<computername>.log` in the
+    /// current directory, or in `location` when it is a directory, or to
+    /// the file `location`.
+    #[arg(long, num_args = 0..=1, require_equals = true, value_name = "LOCATION")]
+    log_file: Option<Option<PathBuf>>,
+    /// `/v`: say what is wrong with each hotfix, file by file.
+    #[arg(long)]
+    details: bool,
+    /// `/q`: print nothing; the exit status (and `/l`'s log) tell.
+    #[arg(long)]
+    quiet: bool,
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
 }
 
 pub use crate::faults::filesystem;
@@ -93,53 +119,66 @@ pub fn read_packages(fs: &dyn Fs, paths: &[PathBuf]) -> Result<Vec<Package>, Cli
         .collect()
 }
 
-/// The command line as typed, for logs and journals.
+/// The command line as typed, for logs and journals (bytes that are not
+/// UTF-8 shown as replacement characters).
 pub fn command_line() -> String {
-    std::env::args().collect::<Vec<_>>().join(" ")
+    std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
-/// Prints an install report for people.
+/// Prints an install report for people, in the user's language.
 pub fn print_install(report: &InstallReport) {
+    let lang = Lang::from_env();
     for p in &report.packages {
         if let Some(reason) = &p.not_applicable {
-            println!("{}: skipped, does not apply: {reason}", p.kb);
+            outln!("{}", lang.fmt(Msg::CliSkipped, &[&p.kb, reason]));
             continue;
         }
-        println!(
-            "{}: {} replaced, {} deferred to restart, {} not newer, {} absent{}",
-            p.kb,
-            p.count(FileAction::Replaced) + p.count(FileAction::KnownDllSwap),
-            p.count(FileAction::Queued) + p.count(FileAction::KnownDllSwap),
-            p.count(FileAction::SkippedNotNewer),
-            p.count(FileAction::SkippedAbsent),
-            p.branch
-                .as_deref()
-                .map(|b| format!(" (branch {b})"))
-                .unwrap_or_default()
+        let n = |actions: &[FileAction]| {
+            actions
+                .iter()
+                .map(|&a| p.count(a))
+                .sum::<usize>()
+                .to_string()
+        };
+        let branch = p
+            .branch
+            .as_deref()
+            .map(|b| lang.fmt(Msg::CliBranch, &[b]))
+            .unwrap_or_default();
+        let line = lang.fmt(
+            Msg::CliPackageSummary,
+            &[
+                &p.kb,
+                &n(&[FileAction::Replaced, FileAction::KnownDllSwap]),
+                &n(&[FileAction::Queued, FileAction::KnownDllSwap]),
+                &n(&[FileAction::SkippedNotNewer]),
+                &n(&[FileAction::SkippedAbsent]),
+                &branch,
+            ],
         );
+        outln!("{line}");
     }
     match (&report.restarted, report.outcome) {
-        (Some(r), _) => println!(
-            "Installed; the restart step ran at the end, as Update.exe restarted the machine: {} queued operations processed (exit code 0).",
-            r.steps.len()
+        (Some(r), _) => outln!(
+            "{}",
+            lang.fmt(Msg::CliInstalledRestarted, &[&r.steps.len().to_string()])
         ),
-        (None, Outcome::RestartRequired) => println!(
-            "Installed; files in use and KnownDLLs were queued and wait for `hotfix restart` (/norestart) (exit code 3010)."
-        ),
-        (None, Outcome::Success) => println!("Installed (exit code 0)."),
+        (None, Outcome::RestartRequired) => outln!("{}", lang.text(Msg::CliInstalledRestart)),
+        (None, Outcome::Success) => outln!("{}", lang.text(Msg::CliInstalled)),
     }
 }
 
 /// `hotfix install`.
 pub fn install(a: &InstallArgs) -> CmdResult {
-    let fs = filesystem()?;
+    let fs = filesystem(&a.image.image)?;
     if a.list {
         return list(&a.image, a.json);
     }
     if a.packages.is_empty() {
-        return Err(CliError::msg(
-            "no package given: hotfix install --image DIR PKG... [/quiet /norestart ...]",
-        ));
+        return Err(CliError::msg(Lang::from_env().text(Msg::CliNoPackage)));
     }
     if let Some(dest) = &a.extract {
         let pkgs = read_packages(fs.as_ref(), &a.packages)?;
@@ -148,7 +187,7 @@ pub fn install(a: &InstallArgs) -> CmdResult {
                 .clone()
                 .unwrap_or_else(|| PathBuf::from(pkg.kb().to_string()));
             let n = hotfix_package::extract(fs.as_ref(), pkg, &dir)?;
-            println!(
+            outln!(
                 "{}: extracted {n} files to {}",
                 pkg.file_name,
                 dir.display()
@@ -177,6 +216,7 @@ pub fn install(a: &InstallArgs) -> CmdResult {
         command_line: command_line(),
         skip_inapplicable: a.skip_inapplicable,
         dry_run: a.dry_run,
+        installed_by: a.installed_by.clone(),
         restart: a.switches.restart(),
     };
     let report = hotfix_engine::install(&session, &packages, &opts, &mut |m| {
@@ -194,7 +234,7 @@ pub fn install(a: &InstallArgs) -> CmdResult {
     if a.switches.force_restart() && report.restarted.is_none() && !a.dry_run {
         let r = hotfix_engine::restart(&session, &command_line())?;
         if !a.json {
-            println!(
+            outln!(
                 "Restart step: processed {} queued operations.",
                 r.steps.len()
             );
@@ -206,21 +246,21 @@ pub fn install(a: &InstallArgs) -> CmdResult {
 
 /// `hotfix restart`.
 pub fn restart(image: &ImageArg, json: bool) -> CmdResult {
-    let fs = filesystem()?;
+    let fs = filesystem(&image.image)?;
     let session = open(fs.as_ref(), image)?;
     let report = hotfix_engine::restart(&session, &command_line())?;
     if json {
         print_json(&report);
     } else if report.steps.is_empty() {
-        println!("Nothing queued: PendingFileRenameOperations is empty.");
+        outln!("Nothing queued: PendingFileRenameOperations is empty.");
     } else {
         for s in &report.steps {
             match &s.target {
-                Some(t) => println!("{} -> {}: {}", s.source, t, s.result),
-                None => println!("{} -> DELETE: {}", s.source, s.result),
+                Some(t) => outln!("{} -> {}: {}", s.source, t, s.result),
+                None => outln!("{} -> DELETE: {}", s.source, s.result),
             }
         }
-        println!(
+        outln!(
             "Processed {} queued operations; the queue is now empty.",
             report.steps.len()
         );
@@ -230,31 +270,35 @@ pub fn restart(image: &ImageArg, json: bool) -> CmdResult {
 
 /// `hotfix chain`.
 pub fn chain(image: &ImageArg, logfile: Option<&Path>, json: bool) -> CmdResult {
-    let fs = filesystem()?;
+    let fs = filesystem(&image.image)?;
     let session = open(fs.as_ref(), image)?;
     let report = hotfix_engine::chain(&session, logfile, &command_line())?;
     if json {
         print_json(&report);
     } else {
-        print!("{}", report.log);
-        println!(
+        out!("{}", report.log);
+        outln!(
             "QChain: {} queued entries before, {} after.",
-            report.before, report.after
+            report.before,
+            report.after
         );
+    }
+    if let Some(warning) = &report.log_warning {
+        eprintln!("warning: {warning}");
     }
     Ok(0)
 }
 
 /// `hotfix uninstall`.
 pub fn uninstall(image: &ImageArg, kbs: &[String], json: bool) -> CmdResult {
-    let fs = filesystem()?;
+    let fs = filesystem(&image.image)?;
     let session = open(fs.as_ref(), image)?;
     let report = hotfix_engine::uninstall(&session, kbs, &command_line())?;
     if json {
         print_json(&report);
     } else {
         for r in &report.restored {
-            println!(
+            outln!(
                 "{}: {} -> {} (required by {}){}",
                 r.target,
                 r.from.as_deref().unwrap_or("(absent)"),
@@ -268,25 +312,25 @@ pub fn uninstall(image: &ImageArg, kbs: &[String], json: bool) -> CmdResult {
             );
         }
         for w in &report.warnings {
-            println!("warning: {w}");
+            outln!("warning: {w}");
         }
-        println!("Removed {}.", report.removed.join(", "));
+        outln!("Removed {}.", report.removed.join(", "));
     }
     Ok(if report.restart_required { 3010 } else { 0 })
 }
 
 /// `hotfix list` and `install -l`.
 pub fn list(image: &ImageArg, json: bool) -> CmdResult {
-    let fs = filesystem()?;
+    let fs = filesystem(&image.image)?;
     let session = open(fs.as_ref(), image)?;
     let entries = hotfix_engine::list(&session)?;
     if json {
         print_json(&entries);
     } else if entries.is_empty() {
-        println!("No hotfixes installed.");
+        outln!("No hotfixes installed.");
     } else {
         for e in &entries {
-            println!(
+            outln!(
                 "{:<12} {:<20} {:<7} {:>3} files  {}",
                 e.kb,
                 e.installed_on,
@@ -300,20 +344,55 @@ pub fn list(image: &ImageArg, json: bool) -> CmdResult {
 }
 
 /// `hotfix verify`.
-pub fn verify(image: &ImageArg, json: bool) -> CmdResult {
-    let fs = filesystem()?;
-    let session = open(fs.as_ref(), image)?;
+pub fn verify(a: &VerifyArgs) -> CmdResult {
+    let fs = filesystem(&a.image.image)?;
+    let session = open(fs.as_ref(), &a.image)?;
     let report = hotfix_engine::verify(&session)?;
-    if json {
-        print_json(&report);
+    let text = if a.details {
+        &report.text
     } else {
-        print!("{}", report.text);
+        &report.brief
+    };
+    let lang = Lang::from_env();
+    if a.json {
+        print_json(&report);
+    } else if !a.quiet {
+        out!("{text}");
+    }
+    if let Some(location) = &a.log_file {
+        let name = format!("{}.log", report.computer);
+        let path = match location {
+            None => PathBuf::from(name),
+            Some(p)
+                if fs
+                    .metadata(p)
+                    .is_ok_and(|m| m.kind == hotfix_fs::FileKind::Dir) =>
+            {
+                p.join(name)
+            }
+            Some(p) => p.clone(),
+        };
+        write_report(fs.as_ref(), &path, text)?;
+        if !a.quiet && !a.json {
+            outln!(
+                "{}",
+                lang.fmt(Msg::CliReportWritten, &[&path.display().to_string()])
+            );
+        }
     }
     if report.all_current() {
         Ok(0)
     } else {
-        Err(CliError::msg(
-            "some hotfixes are not current (see the report): run `hotfix restart` or reinstall them",
-        ))
+        Err(CliError::msg(lang.text(Msg::CliNotCurrent)))
     }
+}
+
+/// Writes Qfecheck's log: the report with CRLF line ends, as Windows wrote it.
+fn write_report(fs: &dyn Fs, path: &Path, text: &str) -> Result<(), CliError> {
+    use std::io::Write;
+    let failed = |e: std::io::Error| CliError::msg(format!("cannot write {}: {e}", path.display()));
+    let mut w = fs.create(path).map_err(failed)?;
+    w.write_all(text.replace('\n', "\r\n").as_bytes())
+        .map_err(failed)?;
+    w.sync().map_err(failed)
 }

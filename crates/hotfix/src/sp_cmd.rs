@@ -16,7 +16,7 @@ use crate::ImageArg;
 use crate::formats::{load_data, parse_lang, parse_os};
 use crate::servicing::{Check, command_line, filesystem, open, open_package};
 use crate::switches::SetupSwitches;
-use crate::ui::{CliError, CmdResult, count_bar, print_json};
+use crate::ui::{CliError, CmdResult, count_bar, outln, print_json};
 
 /// One progress bar per setup stage, like the original's dialog.
 #[derive(Debug, Default)]
@@ -160,8 +160,8 @@ pub fn synth(a: &SynthSpArgs) -> CmdResult {
     let path = a.out.join(&sp.file_name);
     write_atomic(&OsFs, &path, &sp.bytes)
         .map_err(|e| CliError::msg(format!("cannot write {}: {e}", path.display())))?;
-    println!("{}", path.display());
-    println!(
+    outln!("{}", path.display());
+    outln!(
         "{} payload files, {} MB payload, {} MB package, built in {:.1} s",
         sp.files,
         hotfix_sp::mb(sp.payload_bytes),
@@ -173,7 +173,8 @@ pub fn synth(a: &SynthSpArgs) -> CmdResult {
 
 /// `hotfix sp ...`.
 pub fn sp(c: &SpCommand) -> CmdResult {
-    let fs = filesystem()?;
+    let (SpCommand::Install { image, .. } | SpCommand::Uninstall { image, .. }) = c;
+    let fs = filesystem(&image.image)?;
     match c {
         SpCommand::Install {
             image,
@@ -218,37 +219,45 @@ pub fn sp(c: &SpCommand) -> CmdResult {
             if *json {
                 print_json(&report);
             } else {
-                println!("disk space: {}", report.space.describe());
-                println!(
-                    "{} installed: {} files replaced, {} added, {} queued, {} KnownDLLs swapped, {} kept (newer on disk); restore point {}",
-                    report.kb,
-                    report.replaced,
-                    report.added,
-                    report.queued,
-                    report.swapped,
-                    report.kept_newer,
-                    report.restore_point
+                outln!("disk space: {}", report.space.describe());
+                let n = |v: usize| v.to_string();
+                let line = hotfix_i18n::Lang::from_env().fmt(
+                    hotfix_i18n::Msg::CliSpInstalled,
+                    &[
+                        &report.kb,
+                        &n(report.replaced),
+                        &n(report.added),
+                        &n(report.queued),
+                        &n(report.swapped),
+                        &n(report.kept_newer),
+                        &report.restore_point.to_string(),
+                    ],
                 );
+                outln!("{line}");
                 for f in &report.unreadable_replaced {
-                    println!("  {f}: version unreadable, replaced (rule R3)");
+                    outln!("  {f}: version unreadable, replaced (rule R3)");
                 }
                 for kb in &report.migrated {
-                    println!(
+                    outln!(
                         "  {kb}: dual-mode update migrated to its post-SP1 files (Xpsp1hfm.log)"
                     );
                 }
                 for kb in &report.superseded {
-                    println!("  {kb}: superseded by the service pack");
+                    outln!("  {kb}: superseded by the service pack");
                 }
-                println!("log: {}", report.log);
+                outln!("log: {}", report.log);
+                let lang = hotfix_i18n::Lang::from_env();
                 match &report.restarted {
-                    Some(r) => println!(
-                        "the restart step ran at the end, as setup restarted the machine: {} queued operations processed",
-                        r.steps.len()
+                    Some(r) => outln!(
+                        "{}",
+                        lang.fmt(
+                            hotfix_i18n::Msg::CliSpRestarted,
+                            &[&r.steps.len().to_string()]
+                        )
                     ),
-                    None if report.outcome.code() == 3010 => println!(
-                        "a restart is needed: the queued files wait for `hotfix restart` (/norestart)"
-                    ),
+                    None if report.outcome.code() == 3010 => {
+                        outln!("{}", lang.text(hotfix_i18n::Msg::CliSpRestartWaits))
+                    }
                     None => {}
                 }
             }
@@ -260,12 +269,17 @@ pub fn sp(c: &SpCommand) -> CmdResult {
             if *json {
                 print_json(&report);
             } else {
-                println!(
-                    "{} removed: {} files restored, {} removed",
-                    report.kb, report.restored, report.removed
+                let line = hotfix_i18n::Lang::from_env().fmt(
+                    hotfix_i18n::Msg::CliSpRemoved,
+                    &[
+                        &report.kb,
+                        &report.restored.to_string(),
+                        &report.removed.to_string(),
+                    ],
                 );
+                outln!("{line}");
                 for kb in &report.restored_pre_sp1 {
-                    println!("  {kb}: the pre-SP1 version of the update is restored");
+                    outln!("  {kb}: the pre-SP1 version of the update is restored");
                 }
             }
             Ok(0)
@@ -305,12 +319,15 @@ fn cancel_on_ctrl_c() -> Cancel {
 
 /// `hotfix restore-point ...`.
 pub fn restore_point(c: &RestoreCommand) -> CmdResult {
-    let fs: Box<dyn Fs> = filesystem()?;
+    let (RestoreCommand::List { image }
+    | RestoreCommand::Create { image, .. }
+    | RestoreCommand::Restore { image, .. }) = c;
+    let fs: Box<dyn Fs> = filesystem(&image.image)?;
     match c {
         RestoreCommand::List { image } => {
             let session = open(fs.as_ref(), image)?;
             for p in hotfix_sp::list_restore_points(&session)? {
-                println!(
+                outln!(
                     "{:>3}  {}  {} ({} files)",
                     p.number,
                     p.created,
@@ -322,12 +339,12 @@ pub fn restore_point(c: &RestoreCommand) -> CmdResult {
         RestoreCommand::Create { image, description } => {
             let session = open(fs.as_ref(), image)?;
             let n = hotfix_sp::create_restore_point(&session, description)?;
-            println!("restore point {n} created");
+            outln!("restore point {n} created");
         }
         RestoreCommand::Restore { image, number } => {
             let session = open(fs.as_ref(), image)?;
             let p = hotfix_sp::restore(&session, *number)?;
-            println!("restore point {} ({}) restored", p.number, p.description);
+            outln!("restore point {} ({}) restored", p.number, p.description);
         }
     }
     Ok(0)

@@ -3,6 +3,7 @@
 //! the long options clap parses. An argument is only rewritten when it is
 //! one of the known switches, so Linux paths like `/tmp/x.exe` pass through.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -119,27 +120,108 @@ pub fn normalise(arg: &str) -> Option<String> {
     }
 }
 
-/// Rewrites the arguments after the `install` subcommand (`hotfix install`
-/// and `hotfix sp install` alike).
-pub fn normalise_install_args(args: Vec<String>) -> Vec<String> {
-    let Some(pos) = args.iter().position(|a| a.eq_ignore_ascii_case("install")) else {
+/// Where `subcommand` is among the arguments.
+fn position(args: &[OsString], subcommand: &str) -> Option<usize> {
+    args.iter().position(|a| {
+        a.to_str()
+            .is_some_and(|a| a.eq_ignore_ascii_case(subcommand))
+    })
+}
+
+/// Rewrites the arguments after `subcommand` with `rewrite`. Arguments that
+/// are not UTF-8 (Linux paths may be any bytes) are never switches and pass
+/// through untouched, for clap to take as paths or refuse.
+fn rewrite_after(
+    args: Vec<OsString>,
+    subcommand: &str,
+    rewrite: fn(&str) -> Option<String>,
+) -> Vec<OsString> {
+    let Some(pos) = position(&args, subcommand) else {
         return args;
     };
     args.into_iter()
         .enumerate()
-        .map(|(i, a)| {
-            if i > pos {
-                normalise(&a).unwrap_or(a)
-            } else {
-                a
-            }
-        })
+        .map(
+            |(i, a)| match a.to_str().filter(|_| i > pos).and_then(rewrite) {
+                Some(long) => long.into(),
+                None => a,
+            },
+        )
         .collect()
+}
+
+/// Rewrites the arguments after the `install` subcommand (`hotfix install`
+/// and `hotfix sp install` alike).
+pub fn normalise_install_args(args: Vec<OsString>) -> Vec<OsString> {
+    rewrite_after(args, "install", normalise)
+}
+
+/// Whether the arguments after `install` ask for Update.exe's help (`/?`,
+/// `-?`, `/help`, `-help`): that prints the original's text, in its layout,
+/// instead of clap's (`--help` still gives clap's).
+pub fn wants_update_help(args: &[OsString]) -> bool {
+    let Some(pos) = position(args, "install") else {
+        return false;
+    };
+    args[pos + 1..].iter().filter_map(|a| a.to_str()).any(|a| {
+        let body = a.strip_prefix('/').or_else(|| a.strip_prefix('-'));
+        body.is_some_and(|b| b == "?" || b.eq_ignore_ascii_case("help"))
+    })
+}
+
+/// Qfecheck's switches (`QFECHECK [/l[:location] /v /q /?]`) and the long
+/// options `verify` parses; `None` when it is not one of them.
+pub fn normalise_qfecheck(arg: &str) -> Option<String> {
+    let body = arg.strip_prefix('/')?;
+    let (name, value) = match body.split_once(':') {
+        Some((n, v)) => (n, Some(v)),
+        None => (body, None),
+    };
+    match (name.to_ascii_lowercase().as_str(), value) {
+        ("l", None) => Some("--log-file".into()),
+        ("l", Some(v)) => Some(format!("--log-file={v}")),
+        ("v", None) => Some("--details".into()),
+        ("q", None) => Some("--quiet".into()),
+        ("?", None) => Some("--help".into()),
+        _ => None,
+    }
+}
+
+/// Rewrites the arguments after the `verify` subcommand.
+pub fn normalise_verify_args(args: Vec<OsString>) -> Vec<OsString> {
+    rewrite_after(args, "verify", normalise_qfecheck)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::normalise;
+    use std::ffi::OsString;
+
+    use super::{normalise, normalise_qfecheck, wants_update_help};
+
+    #[test]
+    fn qfecheck_switches() {
+        assert_eq!(normalise_qfecheck("/l").as_deref(), Some("--log-file"));
+        assert_eq!(
+            normalise_qfecheck("/L:/tmp/reports").as_deref(),
+            Some("--log-file=/tmp/reports")
+        );
+        assert_eq!(normalise_qfecheck("/v").as_deref(), Some("--details"));
+        assert_eq!(normalise_qfecheck("/Q").as_deref(), Some("--quiet"));
+        assert_eq!(normalise_qfecheck("/?").as_deref(), Some("--help"));
+        assert_eq!(normalise_qfecheck("/tmp/img"), None);
+        assert_eq!(normalise_qfecheck("--json"), None);
+    }
+
+    #[test]
+    fn update_help_spellings() {
+        let args = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
+        for h in ["/?", "-?", "/help", "/HELP", "-help"] {
+            assert!(wants_update_help(&args(&["hotfix", "install", h])), "{h}");
+        }
+        assert!(!wants_update_help(&args(&["hotfix", "install", "--help"])));
+        assert!(!wants_update_help(&args(&["hotfix", "verify", "/?"])));
+        assert!(!wants_update_help(&args(&["hotfix", "install", "/tmp/x"])));
+    }
 
     #[test]
     fn both_generations_and_paths() {

@@ -1,9 +1,12 @@
 //! Output: progress bars, JSON, failures in Update.exe's terms, exit codes.
 
+use std::io::Write;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use hotfix_engine::{EngineError, ExtCode, MASKED_FAILURE};
+use hotfix_i18n::{Lang, Msg};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -50,10 +53,37 @@ impl From<hotfix_bench::BenchError> for CliError {
 /// A command's result: the Windows exit code (0, 3010) or a failure.
 pub type CmdResult = Result<u32, CliError>;
 
+/// Set once a write to stdout failed, so the failure is reported once.
+static STDOUT_FAILED: AtomicBool = AtomicBool::new(false);
+
+/// Writes to stdout. A closed stdout (`hotfix list | head -0`: `EPIPE`;
+/// Rust ignores SIGPIPE, so `println!` would panic) does not stop the
+/// command: whatever it changes and logs is finished, only the report is
+/// lost. Any other failure is said once on stderr.
+pub fn write_out(args: std::fmt::Arguments<'_>) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_fmt(args).and_then(|()| stdout.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+        && !STDOUT_FAILED.swap(true, Ordering::Relaxed)
+    {
+        eprintln!("warning: cannot write to stdout: {e}");
+    }
+}
+
+/// `print!` through [`write_out`].
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::ui::write_out(format_args!($($arg)*)) };
+}
+/// `println!` through [`write_out`].
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::ui::write_out(format_args!("{}\n", format_args!($($arg)*))) };
+}
+pub(crate) use {out, outln};
+
 /// Prints `value` as pretty JSON on stdout.
 pub fn print_json<T: Serialize>(value: &T) {
     match serde_json::to_string_pretty(value) {
-        Ok(s) => println!("{s}"),
+        Ok(s) => outln!("{s}"),
         Err(e) => eprintln!("error: cannot format JSON: {e}"),
     }
 }
@@ -62,23 +92,24 @@ pub fn print_json<T: Serialize>(value: &T) {
 /// eight bits, so 3010 arrives as 194 and 1603 as 67; the full code is
 /// printed on stderr.
 pub fn exit(result: CmdResult) -> ExitCode {
+    let lang = Lang::from_env();
     let code = match result {
         Ok(code) => code,
-        Err(CliError::Engine(e)) => failed(&e, e.ext_code()),
-        Err(CliError::Other(m)) => failed(&m, ExtCode::Usage),
+        Err(CliError::Engine(e)) => failed(lang, &e, e.ext_code()),
+        Err(CliError::Other(m)) => failed(lang, &m, ExtCode::Usage),
     };
     if code != 0 {
-        eprintln!("exit code {code}");
+        eprintln!("{}", lang.fmt(Msg::CliExitCode, &[&code.to_string()]));
     }
     ExitCode::from((code & 0xff) as u8)
 }
 
-/// Prints a failure as Update.exe logged it: the message, the extended
-/// code, the masking; returns the masked code.
-fn failed(message: &dyn std::fmt::Display, code: ExtCode) -> u32 {
-    eprintln!("error: {message}");
-    eprintln!("Update.exe extended error code = {code}");
-    eprintln!("Update.exe return code was masked to 0x643 for MSI custom action compliance.");
+/// Prints a failure as Update.exe logged it, in the user's language: the
+/// message, the extended code, the masking; returns the masked code.
+fn failed(lang: Lang, message: &dyn std::fmt::Display, code: ExtCode) -> u32 {
+    eprintln!("{}", lang.fmt(Msg::CliError, &[&message.to_string()]));
+    eprintln!("{}", lang.fmt(Msg::ExtendedCode, &[&code.to_string()]));
+    eprintln!("{}", lang.text(Msg::MaskedCode));
     MASKED_FAILURE
 }
 

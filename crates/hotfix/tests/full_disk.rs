@@ -63,6 +63,30 @@ fn preflight_refuses_an_install_one_byte_too_big_before_writing() {
     assert_nothing_written(&faulty.trace());
     assert_eq!(snapshot(&short, &root()).unwrap().diff(&pre), None);
 
+    // A dry run gives the real run's answer and writes nothing either way.
+    let dry = |fs: &MemFs| {
+        let s = Session::open(fs, &root(), Wait::NoWait, &mut |_| {})?;
+        let opts = InstallOptions {
+            dry_run: true,
+            ..InstallOptions::default()
+        };
+        hotfix_engine::install(&s, &pkgs, &opts, &mut |_| {}).map(drop)
+    };
+    let short_dry = base.fork();
+    short_dry.set_capacity(Some(used + needed - 1));
+    let err = dry(&short_dry).unwrap_err();
+    assert!(
+        matches!(err, EngineError::DiskSpace { short: 1, .. }),
+        "{err}"
+    );
+    assert_eq!(snapshot(&short_dry, &root()).unwrap().diff(&pre), None);
+
+    // (Each on its own copy: a run's KB logs take room outside the count.)
+    let enough_dry: MemFs = base.fork();
+    enough_dry.set_capacity(Some(used + needed));
+    dry(&enough_dry).unwrap();
+    assert_eq!(snapshot(&enough_dry, &root()).unwrap().diff(&pre), None);
+
     let enough: MemFs = base.fork();
     enough.set_capacity(Some(used + needed));
     install(&enough, &root(), &pkgs).unwrap();

@@ -15,7 +15,7 @@ use crate::record::{DualStash, StashedFile};
 use crate::view::Content;
 
 /// `%windir%\$xpsp1hfm$`.
-const XPSP1HFM_DIR: &str = "$xpsp1hfm$";
+pub(crate) const XPSP1HFM_DIR: &str = "$xpsp1hfm$";
 
 impl Ctx<'_, '_> {
     /// Keeps the `SP2\` copies of the targets when the package installs its

@@ -147,7 +147,7 @@ impl Ctx<'_, '_> {
                 owner: &self.kb,
             },
         )?;
-        let record = FileRecord {
+        let mut record = FileRecord {
             target: t.rel.as_str().to_owned(),
             source,
             version: facts.rank.version.map(|v| v.to_string()),
@@ -155,7 +155,8 @@ impl Ctx<'_, '_> {
             sha256: facts.rank.sha256.clone(),
             size,
             action: decision.action,
-            backup: decision.backup.map(|b| b.as_str().to_owned()),
+            backup: None,
+            backup_sha256: None,
         };
         if !decision.action.applied() {
             return Ok(Some(record));
@@ -166,13 +167,17 @@ impl Ctx<'_, '_> {
             Some(c) => Some((c.clone(), Facts::of(&self.view.bytes_of(c)?))),
             None => None,
         };
+        if let Some(b) = &decision.backup {
+            record.backup = Some(b.as_str().to_owned());
+            record.backup_sha256 = old.as_ref().map(|(_, f)| f.rank.sha256.clone());
+        }
         if !self.opts.no_backup {
             for (c, sha) in old
                 .iter()
                 .map(|(c, f)| (c.clone(), &f.rank.sha256))
                 .chain([(new, &facts.rank.sha256)])
             {
-                let store = self.paths.store(sha);
+                let store = self.paths.store(sha)?;
                 if !self.view.exists(&store) {
                     self.view.put(&store, c);
                 }

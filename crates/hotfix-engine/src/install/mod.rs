@@ -17,11 +17,13 @@ use serde::Serialize;
 
 pub(crate) use decide::ALLOW_PROTECTED_RENAMES;
 pub use decide::{Decision, FileRules, Offer};
+pub(crate) use dual::XPSP1HFM_DIR;
 pub(crate) use files::{HF_MIG_DIR, join};
 pub(crate) use footprint::FootprintKeys;
-pub use plan::{applicability, destination};
+use footprint::{FootprintInfo, ships_in_sp};
+pub use plan::{applicability, check_writable, destination};
 
-use crate::log::InstallerLog;
+use crate::log::{ImageLocale, InstallerLog, invoking_user};
 use crate::record::{
     Baseline, FileAction, InstallRecord, StatePaths, load_baseline, load_records, save_baseline,
     save_record,
@@ -31,6 +33,7 @@ use crate::restart::RestartReport;
 use crate::session::Session;
 use crate::view::View;
 use crate::{EngineError, Outcome};
+use hotfix_i18n::Msg;
 
 /// Switches that change what install does.
 #[derive(Debug, Clone, Default)]
@@ -50,6 +53,9 @@ pub struct InstallOptions {
     pub skip_inapplicable: bool,
     /// Plan and report, change nothing.
     pub dry_run: bool,
+    /// `--installed-by`: the `Installed By` name; `None` for the invoking
+    /// user ([`invoking_user`]).
+    pub installed_by: Option<String>,
     /// Perform the boot-time step (Session Manager's pass over the queue)
     /// at the end, in the same transaction, as the original restarted the
     /// machine; `false` (`/norestart`) leaves the queue for `hotfix restart`.
@@ -125,14 +131,20 @@ impl Ctx<'_, '_> {
     fn run(&mut self, seq: u64) -> Result<InstallRecord, EngineError> {
         let pkg = self.pkg;
         let id = self.id;
-        self.log.line(format!(
-            "{}: {} on {} {} ({})",
-            self.kb,
-            pkg.inf.title.as_deref().unwrap_or(&pkg.inf.short_title),
+        let system = format!(
+            "{} {} ({})",
             id.product_name,
             id.csd_version,
             id.language.code()
-        ));
+        );
+        self.log.msg(
+            Msg::PackageOnSystem,
+            &[
+                &self.kb,
+                pkg.inf.title.as_deref().unwrap_or(&pkg.inf.short_title),
+                &system,
+            ],
+        );
         let mut layout =
             plan::Layout::of(pkg, id).map_err(|reason| EngineError::NotApplicable {
                 package: pkg.file_name.clone(),
@@ -176,16 +188,28 @@ impl Ctx<'_, '_> {
             .reg
             .apply_inf_lines(&pkg.inf.add_reg, &pkg.inf.del_reg, self.log)?;
         let now = hotfix_txn::clock::utc_now();
-        let date = now.get(..10).unwrap_or(&now).replace('-', "/");
-        let updates_key = format!("{}\\SP{}\\{}", id.product.name(), id.sp.0 + 1, self.kb);
+        let locale = self.log.locale();
+        let sp = ships_in_sp(pkg, id);
+        let updates_key = format!("{}\\SP{sp}\\{}", id.product.name(), self.kb);
         let keys = FootprintKeys::new(&updates_key, &self.kb);
         let title = pkg
             .inf
             .title
             .clone()
-            .unwrap_or_else(|| format!("Update for {} ({})", id.product.name(), self.kb));
+            .unwrap_or_else(|| locale.fmt(Msg::DefaultTitle, &[id.product.name(), &self.kb]));
         let backup_win = backup.as_ref().map(|b| self.view.image().win_path(b));
-        self.write_footprint(&keys, &title, backup_win.as_deref(), &files, &date)?;
+        let installed_by = match &self.opts.installed_by {
+            Some(name) => name.clone(),
+            None => invoking_user(self.view.fs()),
+        };
+        let info = FootprintInfo {
+            title: &title,
+            backup_dir: backup_win.as_deref(),
+            when: locale.clock.now(),
+            installed_by: &installed_by,
+            sp,
+        };
+        self.write_footprint(&keys, &info, &files)?;
         self.log
             .line("DoInstallation: registry and file operations planned");
         Ok(InstallRecord {
@@ -228,7 +252,8 @@ pub fn install(
     for pkg in packages {
         let kb = pkg.kb().to_string();
         progress(&format!("{kb}: planning"));
-        let mut log = InstallerLog::with_header(&opts.command_line);
+        let mut log =
+            InstallerLog::with_header(ImageLocale::of(&session.identity), &opts.command_line);
         let log_path = opts
             .log_path
             .clone()
@@ -278,10 +303,10 @@ pub fn install(
                     });
                 }
                 report.branch = record.branch.clone();
-                save_record(&mut view, &session.paths, &record);
+                save_record(&mut view, &session.paths, &record)?;
             }
             Err(EngineError::NotApplicable { reason, .. }) if opts.skip_inapplicable => {
-                log.line(format!("{kb} does not apply: {reason}; skipped"));
+                log.msg(Msg::NotApplicableSkipped, &[&kb, &reason]);
                 report.not_applicable = Some(reason);
             }
             Err(e) => {
@@ -313,18 +338,18 @@ pub fn install(
             Ok(summary) => files_written = summary.puts + summary.links,
             Err(e) => return Err(finish_failed(session, logs, e)),
         }
+    } else if let Err(e) = view.check_space() {
+        // The dry run fails where the real one would (0xf0f6).
+        return Err(finish_failed(session, logs, e));
     }
     for (path, mut log) in logs {
-        log.line(match (opts.dry_run, outcome) {
-            (true, _) => "Dry run: nothing was changed".to_owned(),
-            (false, _) if restarted.is_some() => {
-                "Installation complete; the restart step was performed (exit code 0)".to_owned()
-            }
-            (false, Outcome::RestartRequired) => {
-                "Installation complete; a restart is required to finish (exit code 3010)".to_owned()
-            }
-            (false, Outcome::Success) => "Installation complete (exit code 0)".to_owned(),
-        });
+        let closing = match (opts.dry_run, outcome) {
+            (true, _) => Msg::DryRun,
+            (false, _) if restarted.is_some() => Msg::InstallCompleteRestarted,
+            (false, Outcome::RestartRequired) => Msg::InstallCompleteRestart,
+            (false, Outcome::Success) => Msg::InstallComplete,
+        };
+        log.msg(closing, &[]);
         append_log(session, &path, &log);
     }
     Ok(InstallReport {
@@ -355,15 +380,24 @@ fn finish_failed(
     e
 }
 
-/// The closing lines of a failed run.
+/// The closing lines of a failed run: [`failure_cause_lines`], then
+/// [`failure_code_lines`].
 pub fn failure_lines(log: &mut InstallerLog, e: &EngineError) {
-    log.line(format!("Setup encountered an error: {e}"));
+    failure_cause_lines(log, e);
+    failure_code_lines(log, e);
+}
+
+/// What went wrong, and whether the run was undone.
+pub fn failure_cause_lines(log: &mut InstallerLog, e: &EngineError) {
+    log.msg(Msg::SetupError, &[&e.to_string()]);
     if matches!(e, EngineError::Txn(_) | EngineError::DiskSpace { .. }) {
-        log.line("Every change of this run was undone; the system is as it was before");
+        log.msg(Msg::RunUndone, &[]);
     }
-    log.line(format!(
-        "Update.exe extended error code = {:#x}",
-        e.ext_code().code()
-    ));
-    log.line("Update.exe return code was masked to 0x643 for MSI custom action compliance.");
+}
+
+/// The extended code and the masked exit code, the last lines of every
+/// failed run of the originals.
+pub fn failure_code_lines(log: &mut InstallerLog, e: &EngineError) {
+    log.msg(Msg::ExtendedCode, &[&format!("{:#x}", e.ext_code().code())]);
+    log.msg(Msg::MaskedCode, &[]);
 }

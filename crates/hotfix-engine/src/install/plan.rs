@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use hotfix_image::Identity;
+use hotfix_image::{Identity, Image, ImageError};
 use hotfix_inf::{CmpOp, Condition, CopyFile, DirRoot, RegRoot, dirid_location, parse_u32};
 use hotfix_model::{Branch, BranchKind, DualSide, PayloadFolder, SpLevel, TagRank};
 use hotfix_package::Package;
@@ -190,10 +190,49 @@ pub fn destination(copy: &CopyFile) -> Result<String, EngineError> {
     Ok(path)
 }
 
-/// Resolves a copy line's destination inside the image.
+/// Resolves a copy line's destination inside the image. A destination
+/// that could leave the image (`..`, another drive, a device) is the
+/// package's fault, not the image's.
 pub fn resolve_target(view: &View<'_>, copy: &CopyFile) -> Result<RelPath, EngineError> {
     let path = destination(copy)?;
-    Ok(view.image().resolve(view.fs(), &path)?)
+    view.image().resolve(view.fs(), &path).map_err(|e| match e {
+        ImageError::HostilePath { .. } => EngineError::BadPackageLine {
+            by: format!("update.inf section [{}]", copy.section),
+            problem: e.to_string(),
+        },
+        e => e.into(),
+    })
+}
+
+/// [`resolve_target`] for a line that writes: refuses destinations no
+/// package may write (`Image::protected`).
+pub fn write_target(
+    view: &View<'_>,
+    copy: &CopyFile,
+    package: &str,
+) -> Result<RelPath, EngineError> {
+    let rel = resolve_target(view, copy)?;
+    check_writable(view.image(), &rel, || {
+        format!("{package}: update.inf section [{}]", copy.section)
+    })?;
+    Ok(rel)
+}
+
+/// Refuses a write of `rel` that only the engine may make; `by` names
+/// what asked, for the message.
+pub fn check_writable(
+    image: &Image,
+    rel: &RelPath,
+    by: impl FnOnce() -> String,
+) -> Result<(), EngineError> {
+    match image.protected(rel) {
+        Some(why) => Err(EngineError::Protected {
+            by: by(),
+            path: image.win_path(rel),
+            why: why.to_owned(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// `have <op> want`, for versions and registry data alike.
@@ -308,6 +347,8 @@ fn holds(
 /// Every file the package's update.inf targets on this image.
 pub fn targets(view: &View<'_>, reg: &Registry, pkg: &Package) -> Result<Vec<Target>, EngineError> {
     let inf = &pkg.inf;
+    let resolve_target =
+        |view: &View<'_>, copy: &CopyFile| write_target(view, copy, &pkg.file_name);
     let mut out = Vec::new();
     for copy in &inf.copy_always {
         out.push(Target {

@@ -102,9 +102,14 @@ pub fn lab(updates: &[Update]) -> Lab {
 
 /// A fresh image of `product` at `sp` for `updates`.
 pub fn lab_with(updates: &[Update], product: Product, sp: SpLevel) -> Lab {
+    lab_in(updates, product, sp, Language::ENU)
+}
+
+/// [`lab_with`] in `language` (a Japanese image: `Language::JPN`).
+pub fn lab_in(updates: &[Update], product: Product, sp: SpLevel, language: Language) -> Lab {
     let fs = MemFs::new();
     let root = PathBuf::from("/img");
-    let mut spec = GenerateSpec::new(product, sp, Language::ENU);
+    let mut spec = GenerateSpec::new(product, sp, language);
     spec.dllcache = false;
     let data = DataSet {
         updates: updates.to_vec(),
@@ -373,4 +378,20 @@ impl Lab {
     pub fn fs_remove(&self, win: &str) {
         self.fs.remove_file(&self.host(win)).expect("remove");
     }
+}
+
+/// Runs hivexsh on `hive` with `script` on stdin; `None` when it cannot run.
+pub fn hivexsh(hive: &std::path::Path, script: &str) -> Option<String> {
+    let out = std::process::Command::new("hivexsh")
+        .arg(hive)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .ok()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take()?.write_all(script.as_bytes()).ok()?;
+            c.wait_with_output().ok()
+        })?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }

@@ -3,7 +3,9 @@
 //! service pack's bookkeeping of it (the counts of the report, the bytes of
 //! the space figure, spuninst's list).
 
-use hotfix_engine::{Content, Decision, EngineError, FileAction, FileRules, Offer, destination};
+use hotfix_engine::{
+    Content, Decision, EngineError, FileAction, FileRules, Offer, check_writable, destination,
+};
 use hotfix_image::Resolver;
 use hotfix_inf::CopyFile;
 use hotfix_model::TagRank;
@@ -35,6 +37,9 @@ impl Plan<'_, '_> {
             problem: e.to_string(),
         })?;
         let target = p.resolver.resolve(&win)?;
+        check_writable(self.view.image(), &target, || {
+            format!("{}: update.inf section [{}]", p.pkg.file_name, line.section)
+        })?;
         let file = p.pkg.file(&line.source)?;
         let len = file.len();
         let kb = self.report.kb.clone();

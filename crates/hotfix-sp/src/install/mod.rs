@@ -12,9 +12,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use hotfix_engine::{
-    EngineError, FileRules, InstallerLog, Outcome, Registry, RestartReport, Session, View,
-    applicability, failure_lines, run_queue,
+    EngineError, FileRules, ImageLocale, InstallerLog, Outcome, Registry, RestartReport, Session,
+    View, applicability, failure_cause_lines, failure_code_lines, run_queue,
 };
+use hotfix_i18n::Msg;
 use hotfix_image::Identity;
 use hotfix_inf::CopyFile;
 use hotfix_model::SpLevel;
@@ -22,7 +23,7 @@ use hotfix_package::Package;
 use hotfix_txn::RelPath;
 
 use self::files::Payload;
-use self::record::{SpRecord, join, record_path};
+use self::record::{SpRecord, arp_key_name, join, record_path, register_uninstall};
 use self::stage::LateCancel;
 use crate::space::SpaceNeed;
 use crate::{SP_UNINSTALL_DIR, restore};
@@ -108,33 +109,31 @@ pub fn sp_install(
         .log_path
         .clone()
         .unwrap_or_else(|| image.host(&join(image.windir(), "svcpack.log")));
-    let mut log = InstallerLog::with_header(&opts.command_line);
-    let level = Level::of(session, pkg)?;
-    let to = level.to_sp;
-    let result = run(
-        session,
-        pkg,
-        opts,
-        level,
-        &mut log,
-        progress,
-        log_path.clone(),
-    );
+    let mut log = InstallerLog::with_header(ImageLocale::of(&session.identity), &opts.command_line);
+    let sp = Level::of(session, pkg)?;
+    let level = SpLevel(sp.to_sp).csd_version();
+    let result = run(session, pkg, opts, sp, &mut log, progress, log_path.clone());
     match result {
         Ok(report) => {
             progress(Stage::Cleanup, 0, 1);
-            log.line(format!(
-                "{} Setup finished (exit code {})",
-                SpLevel(to).csd_version(),
-                report.outcome.code()
-            ));
+            let code = report.outcome.code().to_string();
+            log.msg(Msg::SetupFinished, &[&level, &code]);
             append(session, &log, &log_path);
             progress(Stage::Cleanup, 1, 1);
             Ok(report)
         }
         Err(e) => {
-            log.line(format!("{} Setup canceled.", SpLevel(to).csd_version()));
-            failure_lines(&mut log, &e);
+            // The original's closing lines (seed 000's svcpack.log): the
+            // entry it had registered goes, then the canceled message as
+            // logged and as shown, the answer, and the codes.
+            failure_cause_lines(&mut log, &e);
+            let arp = arp_key_name(session.identity.product);
+            log.msg(Msg::DeregisteringUninstall, &[&arp]);
+            let canceled = log.locale().fmt(Msg::SetupCanceled, &[&level]);
+            log.line(&canceled);
+            log.msg(Msg::MessageDisplayed, &[&canceled]);
+            log.msg(Msg::UserInputOk, &[]);
+            failure_code_lines(&mut log, &e);
             append(session, &log, &log_path);
             Err(e)
         }
@@ -143,7 +142,8 @@ pub fn sp_install(
 
 fn append(session: &Session<'_>, log: &InstallerLog, path: &std::path::Path) {
     if let Err(e) = log.append_to(session.fs, path) {
-        eprintln!("warning: could not write {}: {e}", path.display());
+        // Reaches the user through the binary's subscriber (warnings on).
+        tracing::warn!("could not write {}: {e}", path.display());
     }
 }
 
@@ -160,7 +160,7 @@ fn run(
     let image = &session.image;
     let id = &session.identity;
     progress(Stage::Inspect, 0, 1);
-    log.line(Stage::Inspect.label());
+    log.msg(Stage::Inspect.msg(), &[]);
     if let Some(reason) = applicability(pkg, &level.before) {
         return Err(EngineError::NotApplicable {
             package: pkg.file_name.clone(),
@@ -170,19 +170,19 @@ fn run(
     let kb = pkg.kb().to_string();
     let to_sp = level.to_sp;
     if let Some(earlier) = &level.earlier {
-        log.line(format!(
-            "{} is already installed (since {}): setup runs again and replaces what is missing or older",
-            SpLevel(to_sp).csd_version(),
-            earlier.installed_at
-        ));
+        let sp = SpLevel(to_sp).csd_version();
+        log.msg(Msg::SpInstalledAgain, &[&sp, &earlier.installed_at]);
     }
-    log.line(format!(
-        "{kb}: {} on {} {} ({})",
-        pkg.inf.title.as_deref().unwrap_or(&kb),
+    let system = format!(
+        "{} {} ({})",
         id.product_name,
         id.csd_version,
         id.language.code()
-    ));
+    );
+    log.msg(
+        Msg::PackageOnSystem,
+        &[&kb, pkg.inf.title.as_deref().unwrap_or(&kb), &system],
+    );
     let mut view = View::new(fs, image);
     let mut reg = Registry::load(&view, image)?;
     reg.load_user_hives(&view);
@@ -212,7 +212,7 @@ fn run(
         },
         // Run again, setup adds to the first run's list: its backups hold
         // the bytes from before the service pack.
-        record: level.earlier.clone().unwrap_or_else(|| SpRecord {
+        record: level.earlier.unwrap_or_else(|| SpRecord {
             kb: kb.clone(),
             from_sp: id.sp.0,
             to_sp,
@@ -255,6 +255,8 @@ fn run(
     let inspecting = tracing::debug_span!("inspect", lines = total).entered();
     progress(Stage::Inspect, 0, total);
     let setup = format!("{} Setup", SpLevel(to_sp).csd_version());
+    let locale = plan.log.locale();
+    let stage = |s: Stage| locale.lang.text(s.msg());
     for (i, (line, if_exists)) in lines.iter().enumerate() {
         opts.check_cancel(&setup)?;
         progress(Stage::Inspect, i as u64 + 1, total);
@@ -274,11 +276,13 @@ fn run(
     // Everything is planned before the space check, which needs the whole
     // plan; the stages after it are reported afterwards, in the original's
     // order (nothing is written before the one commit anyway).
-    let backups_line = format!(
-        "{}: {} files backed up to {}",
-        Stage::BackupFiles.label(),
-        replaced_backups.len(),
-        image.win_path(&backup_root)
+    let backups_line = locale.fmt(
+        Msg::BackedUpFiles,
+        &[
+            stage(Stage::BackupFiles),
+            &replaced_backups.len().to_string(),
+            &image.win_path(&backup_root),
+        ],
     );
     let hives = reg.files();
     for hive in hives.iter().filter(|_| !opts.no_backup) {
@@ -292,7 +296,10 @@ fn run(
             .hives
             .push((hive.as_str().to_owned(), backup.as_str().to_owned()));
     }
-    let description = format!("Installed {}", pkg.inf.title.as_deref().unwrap_or(&kb));
+    let description = locale.fmt(
+        Msg::RestorePointDescription,
+        &[pkg.inf.title.as_deref().unwrap_or(&kb)],
+    );
     let snapshot = restore::plan_point(plan.view, &description, &hives, &replaced_backups)?;
     for (path, len) in snapshot.linked {
         plan.restore_lens.push(len);
@@ -302,14 +309,13 @@ fn run(
     plan.report.restore_point = snapshot.number;
     // The hives are backed up whole, so the old values are not kept.
     reg.apply_inf_lines(&pkg.inf.add_reg, &pkg.inf.del_reg, plan.log)?;
+    register_uninstall(&mut reg, plan.log, id, to_sp, &image.win_path(&backup_root))?;
     rules.save_queue(plan.view, &mut reg, &queue)?;
     let restart_needed = queue != queue_before;
     if opts.restart && (restart_needed || opts.force_restart) {
         let steps = run_queue(plan.view, &mut reg)?;
-        plan.log.line(format!(
-            "Restart: the boot-time step processed {} queued operations at the end of setup",
-            steps.len()
-        ));
+        plan.log
+            .msg(Msg::SpRestartedAtEnd, &[&steps.len().to_string()]);
         plan.report.restarted = Some(RestartReport { steps });
     }
     // Only the hives the service pack changed are written.
@@ -327,7 +333,7 @@ fn run(
     opts.check_cancel(&setup)?;
     progress(Stage::DiskSpace, 0, 1);
     let space = plan.space(session)?;
-    let msg = format!("{}: {}", Stage::DiskSpace.label(), space.describe());
+    let msg = format!("{}: {}", stage(Stage::DiskSpace), space.describe());
     plan.log.line(&msg);
     plan.report.space = space.clone();
     if space.free < space.total() {
@@ -340,18 +346,21 @@ fn run(
     progress(Stage::DiskSpace, 1, 1);
 
     let restore_lines = [
-        format!(
-            "{}: restore point {} created: {description}",
-            Stage::RestorePoint.label(),
-            snapshot.number
+        locale.fmt(
+            Msg::RestorePointCreated,
+            &[
+                stage(Stage::RestorePoint),
+                &snapshot.number.to_string(),
+                &description,
+            ],
         ),
-        "Point of no return: from here on the install can no longer be cancelled; a crash is recovered by the journal".into(),
+        locale.fmt(Msg::PointOfNoReturn, &[]),
     ];
     let stages = [
         (Stage::BackupFiles, vec![backups_line]),
         (
             Stage::BackupRegistry,
-            vec![Stage::BackupRegistry.label().into()],
+            vec![stage(Stage::BackupRegistry).to_owned()],
         ),
         (Stage::RestorePoint, restore_lines.to_vec()),
     ];
@@ -373,19 +382,19 @@ fn run(
     let summary = view.commit_checked(&format!("sp install {kb}"), &opts.command_line, &|| {
         Ok(pkg.check_remaining()?)
     })?;
-    log.line(format!(
-        "{}: {} files switched in, {} new names, {} directories (one transaction)",
-        Stage::Install.label(),
-        summary.puts,
-        summary.links,
-        summary.dirs
-    ));
+    log.msg(
+        Msg::InstalledSummary,
+        &[
+            stage(Stage::Install),
+            &summary.puts.to_string(),
+            &summary.links.to_string(),
+            &summary.dirs.to_string(),
+        ],
+    );
     if restart_needed && report.restarted.is_none() {
         report.outcome = Outcome::RestartRequired;
-        log.line(format!(
-            "{} files are in use and {} KnownDLLs were swapped; run `hotfix restart` to finish",
-            report.queued, report.swapped
-        ));
+        let queued = report.queued + report.swapped;
+        log.msg(Msg::FilesQueued, &[&queued.to_string()]);
     }
     progress(Stage::Install, 1, 1);
 
@@ -396,15 +405,11 @@ fn run(
     }
     progress(Stage::PostInstall, 0, 1);
     for kb in &report.migrated {
-        log.line(format!(
-            "{kb}: dual-mode update migrated to its post-SP1 files (see Xpsp1hfm.log)"
-        ));
+        log.msg(Msg::HotfixMigrated, &[kb]);
     }
+    let level = SpLevel(to_sp).csd_version();
     for kb in &report.superseded {
-        log.line(format!(
-            "{kb}: its files are superseded by {}",
-            SpLevel(to_sp).csd_version()
-        ));
+        log.msg(Msg::HotfixSuperseded, &[kb, &level]);
     }
     progress(Stage::PostInstall, 1, 1);
     Ok(report)

@@ -1,13 +1,17 @@
 //! What spuninst needs: the record of every file and hive the SP changed,
-//! the backups in `$NtServicePackUninstall$`, and the SP's entry in
-//! `$hotfix$\servicepacks.json`.
+//! the backups in `$NtServicePackUninstall$`, the SP's entry in
+//! `$hotfix$\servicepacks.json`, and its Add/Remove Programs entry.
 
 use std::collections::BTreeSet;
 
 use hotfix_engine::{
-    Content, EngineError, ServicePackEntry, Session, load_records, load_service_packs,
-    save_service_packs, service_packs_path,
+    Content, EngineError, HiveName, InstallerLog, Registry, ServicePackEntry, Session,
+    load_records, load_service_packs, save_service_packs, service_packs_path,
 };
+use hotfix_hive::Value;
+use hotfix_i18n::Msg;
+use hotfix_image::Identity;
+use hotfix_model::{Product, SpLevel};
 use hotfix_package::Package;
 use hotfix_txn::RelPath;
 use serde::{Deserialize, Serialize};
@@ -26,6 +30,52 @@ pub(crate) struct SpRecord {
     pub files: Vec<(String, Option<String>)>,
     /// (hive, backup).
     pub hives: Vec<(String, String)>,
+}
+
+/// The Uninstall key a service pack registers: `Windows XP Service Pack`
+/// (the key name seed 000's log de-registers), one for every level.
+pub(crate) fn arp_key_name(product: Product) -> String {
+    format!("{} Service Pack", product.name())
+}
+
+/// Registers the service pack in Add/Remove Programs, in the image's
+/// language, with spuninst as its uninstaller. `sp uninstall` puts the
+/// hives back from the backup taken before this, which removes it again.
+pub(crate) fn register_uninstall(
+    reg: &mut Registry,
+    log: &mut InstallerLog,
+    id: &Identity,
+    to_sp: u8,
+    backup_root_win: &str,
+) -> Result<(), EngineError> {
+    let name = arp_key_name(id.product);
+    let key = format!("Microsoft\\Windows\\CurrentVersion\\Uninstall\\{name}");
+    let locale = log.locale();
+    let display = locale.fmt(
+        Msg::SpDisplayName,
+        &[id.product.name(), &SpLevel(to_sp).csd_version()],
+    );
+    let uninstall = format!("{backup_root_win}\\spuninst\\spuninst.exe");
+    let date = locale.clock.now().compact_date();
+    let values = [
+        ("DisplayName", Value::Sz(display)),
+        ("UninstallString", Value::Sz(uninstall)),
+        ("Publisher", Value::Sz("Microsoft Corporation".into())),
+        ("InstallDate", Value::Sz(date)),
+        ("NoModify", Value::Dword(1)),
+        ("NoRepair", Value::Dword(1)),
+    ];
+    let software = reg.hive_mut(HiveName::Software);
+    for (value, data) in values {
+        software
+            .set(&key, value, data)
+            .map_err(|e| EngineError::Hive {
+                path: format!("HKLM\\SOFTWARE\\{key}"),
+                problem: e.to_string(),
+            })?;
+    }
+    log.msg(Msg::RegisteringUninstall, &[&name]);
+    Ok(())
 }
 
 pub(crate) fn record_path(windir: &RelPath) -> RelPath {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use hotfix_engine::{EngineError, InstallerLog, Outcome, RestartReport};
+use hotfix_i18n::{Lang, Msg};
 use serde::Serialize;
 
 use crate::space::SpaceNeed;
@@ -85,18 +86,23 @@ impl Stage {
         Self::Cleanup,
     ];
 
-    /// What the original's dialog said.
-    pub fn label(self) -> &'static str {
+    /// What the original's dialog said, as a catalog message.
+    pub fn msg(self) -> Msg {
         match self {
-            Self::Inspect => "Inspecting your current configuration",
-            Self::DiskSpace => "Checking for available disk space",
-            Self::BackupFiles => "Backing up files for uninstall",
-            Self::BackupRegistry => "Backing up the registry",
-            Self::RestorePoint => "Creating a restore point",
-            Self::Install => "Installing",
-            Self::PostInstall => "Performing post-installation",
-            Self::Cleanup => "Cleaning up",
+            Self::Inspect => Msg::StageInspect,
+            Self::DiskSpace => Msg::StageDiskSpace,
+            Self::BackupFiles => Msg::StageBackupFiles,
+            Self::BackupRegistry => Msg::StageBackupRegistry,
+            Self::RestorePoint => Msg::StageRestorePoint,
+            Self::Install => Msg::StageInstall,
+            Self::PostInstall => Msg::StagePostInstall,
+            Self::Cleanup => Msg::StageCleanup,
         }
+    }
+
+    /// What the English original's dialog said.
+    pub fn label(self) -> &'static str {
+        Lang::Enu.text(self.msg())
     }
 }
 
@@ -145,7 +151,7 @@ impl LateCancel {
     pub(super) fn note(&mut self, opts: &SpOptions, log: &mut InstallerLog) {
         if !self.0 && opts.cancelled() {
             self.0 = true;
-            log.line("Cancel requested after the point of no return: setup continues to the end");
+            log.msg(Msg::LateCancel, &[]);
         }
     }
 }
