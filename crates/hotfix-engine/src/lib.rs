@@ -4,7 +4,8 @@
 //! Every command opens a [`Session`] (lock, recovery, identity), plans its
 //! changes on a [`View`] of the image, and commits them as one transaction
 //! (`docs/design.md`). Start with [`install()`], then `install/files.rs`
-//! (the per-file rules R1–R6), [`uninstall()`] (R7), [`chain()`] and
+//! (the per-file rules R1–R6, in `install/decide.rs`, which service-pack
+//! setup uses too), [`uninstall()`] (R7), [`chain()`] and
 //! [`restart()`].
 #![deny(missing_docs)]
 
@@ -25,8 +26,9 @@ mod view;
 pub use chain::{ChainReport, chain};
 pub use error::{EngineError, ExtCode, MASKED_FAILURE, Outcome};
 pub use install::{
-    FileReport, InstallOptions, InstallReport, PackageReport, XPSP1HFM_DIR, applicability,
-    check_writable, failure_cause_lines, failure_code_lines, failure_lines, install, staged_name,
+    Decision, FileReport, FileRules, InstallOptions, InstallReport, Offer, PackageReport,
+    applicability, check_writable, destination, failure_cause_lines, failure_code_lines,
+    failure_lines, install,
 };
 pub use log::{ImageLocale, InstallerLog, LocalClock, LocalTime, invoking_user};
 pub use rank::{Facts, Rank};
@@ -35,7 +37,7 @@ pub use record::{
     save_record, sha256_hex,
 };
 pub use registry::{HiveName, Registry};
-pub use restart::{RestartReport, RestartStep, restart};
+pub use restart::{RestartReport, RestartStep, restart, run_queue};
 pub use session::{Session, Wait};
 pub use uninstall::{Restored, UninstallReport, uninstall};
 pub use verify::{

@@ -45,6 +45,8 @@ pub struct View<'a> {
     fs: &'a dyn Fs,
     image: &'a Image,
     changes: BTreeMap<String, (RelPath, Option<Content>)>,
+    /// Directories on disk planned away (emptied by the boot-time step).
+    removed_dirs: BTreeMap<String, RelPath>,
     cache: RefCell<HashMap<String, Arc<Vec<u8>>>>,
     /// What the disk holds at each path asked about (exact spelling): the
     /// disk does not change while a command plans, and a service pack asks
@@ -63,6 +65,7 @@ impl<'a> View<'a> {
             fs,
             image,
             changes: BTreeMap::new(),
+            removed_dirs: BTreeMap::new(),
             cache: RefCell::new(HashMap::new()),
             meta: RefCell::new(HashMap::new()),
         }
@@ -102,7 +105,20 @@ impl<'a> View<'a> {
 
     /// Whether `p` is a directory on disk (and not planned away).
     pub fn is_dir(&self, p: &RelPath) -> bool {
-        !self.changes.contains_key(&key(p)) && self.disk_meta(p).is_some_and(|m| m.is_dir())
+        !self.changes.contains_key(&key(p))
+            && !self.removed_dirs.contains_key(&key(p))
+            && self.disk_meta(p).is_some_and(|m| m.is_dir())
+    }
+
+    /// Whether directory `dir` holds nothing in the planned image.
+    pub fn is_empty_dir(&self, dir: &RelPath) -> bool {
+        self.is_dir(dir) && self.list(dir).is_empty() && self.list_dirs(dir).is_empty()
+    }
+
+    /// Plans the directory `dir`, which must be empty in the planned image
+    /// ([`View::is_empty_dir`]), to be gone.
+    pub fn remove_dir(&mut self, dir: &RelPath) {
+        self.removed_dirs.insert(key(dir), dir.clone());
     }
 
     /// Whether `p` is a file in the planned image.
@@ -126,11 +142,24 @@ impl<'a> View<'a> {
 
     /// The bytes of `p` in the planned image.
     pub fn read(&self, p: &RelPath) -> Result<Option<Arc<Vec<u8>>>, EngineError> {
-        match self.content(p) {
-            None => Ok(None),
-            Some(Content::Bytes(b)) => Ok(Some(b)),
-            Some(Content::Packaged(f)) => Ok(Some(Arc::new(f.read()?))),
-            Some(Content::Disk(src)) => self.read_disk(&src).map(Some),
+        self.content(p).map(|c| self.bytes_of(&c)).transpose()
+    }
+
+    /// The bytes `c` stands for, read whole.
+    pub fn bytes_of(&self, c: &Content) -> Result<Arc<Vec<u8>>, EngineError> {
+        match c {
+            Content::Bytes(b) => Ok(b.clone()),
+            Content::Packaged(f) => Ok(Arc::new(f.read()?)),
+            Content::Disk(src) => self.read_disk(src),
+        }
+    }
+
+    /// The length of `c`, without reading it.
+    pub fn len_of(&self, c: &Content) -> u64 {
+        match c {
+            Content::Bytes(b) => b.len() as u64,
+            Content::Packaged(f) => f.len(),
+            Content::Disk(src) => self.disk_meta(src).map_or(0, |m| m.len),
         }
     }
 
@@ -183,7 +212,11 @@ impl<'a> View<'a> {
         if let Ok(entries) = self.fs.read_dir(&self.image.host(dir)) {
             for e in entries {
                 // The listing's kind does not follow links, like metadata.
-                if e.kind == FileKind::Dir && dir.join(&e.name).is_ok() {
+                if e.kind == FileKind::Dir
+                    && dir
+                        .join(&e.name)
+                        .is_ok_and(|d| !self.removed_dirs.contains_key(&key(&d)))
+                {
                     out.insert(e.name.to_lowercase(), e.name.clone());
                 }
             }
@@ -231,7 +264,7 @@ impl<'a> View<'a> {
     ) -> Result<Summary, EngineError> {
         let fs = self.fs;
         let effective = self.effective();
-        if effective.is_empty() {
+        if effective.is_empty() && self.removed_dirs.is_empty() {
             return Ok(Summary::default());
         }
         self.check_hives(&effective)?;
@@ -339,9 +372,10 @@ impl<'a> View<'a> {
         Ok(())
     }
 
-    /// What `effective` becomes: the operations and the new bytes to stage.
+    /// What `effective` becomes: the operations and the new bytes to stage;
+    /// removed directories last, deepest first, after the files they held.
     fn plan<'e>(
-        &self,
+        &'e self,
         effective: &'e [(RelPath, Option<Content>)],
         moved: &HashSet<String>,
     ) -> Result<Plan<'e>, EngineError> {
@@ -387,6 +421,8 @@ impl<'a> View<'a> {
                 }
             });
         }
+        plan.steps
+            .extend(self.removed_dirs.values().rev().map(Step::RemoveDir));
         Ok(plan)
     }
 
@@ -436,6 +472,12 @@ impl<'a> View<'a> {
         for step in plan.steps {
             match step {
                 Step::Remove(p) => txn.remove(p, None)?,
+                // Moved into the staging area, which the cleanup removes
+                // whole (a scratch removal is unlinked like a file).
+                Step::RemoveDir(p) => {
+                    let to = txn.scratch();
+                    txn.remove(p, Some(to))?
+                }
                 Step::Move(src, p) => txn.put(p, &Staged { path: src.clone() }, Vec::new())?,
                 // `link` plans the new name's missing directories too.
                 Step::LinkDisk(src, p) => txn.link(src, p)?,
@@ -456,6 +498,8 @@ struct Plan<'e> {
 /// What one change becomes; `usize`: an index into the plan's new bytes.
 enum Step<'e> {
     Remove(&'e RelPath),
+    /// An emptied directory.
+    RemoveDir(&'e RelPath),
     /// A removed disk file renamed to the one other path that wants it.
     Move(&'e RelPath, &'e RelPath),
     LinkDisk(&'e RelPath, &'e RelPath),

@@ -39,6 +39,68 @@ fn uninstall(fs: &dyn Fs, kbs: &[&str]) -> Result<(), EngineError> {
     hotfix_engine::uninstall(&open(fs)?, &kbs, "hotfix uninstall").map(drop)
 }
 
+/// The install without `/norestart`: the restart step at the end, in the
+/// same transaction.
+fn install_restart(fs: &dyn Fs, pkgs: &[Package]) -> Result<(), EngineError> {
+    let s = open(fs)?;
+    let opts = InstallOptions {
+        command_line: "hotfix install /quiet".into(),
+        restart: true,
+        ..Default::default()
+    };
+    let report = hotfix_engine::install(&s, pkgs, &opts, &mut |_| {})?;
+    assert!(report.restarted.is_some(), "files in use: the step runs");
+    Ok(())
+}
+
+/// `files` in `system32\dllcache` too: under Windows File Protection.
+fn protect(fs: &MemFs, files: &[&str]) {
+    let sys32 = root().join("WINDOWS/system32");
+    let cache = sys32.join("dllcache");
+    if !fs.exists(&cache) {
+        fs.create_dir(&cache).unwrap();
+    }
+    for f in files {
+        write_atomic(fs, &cache.join(f), &fs.read(&sys32.join(f)).unwrap()).unwrap();
+    }
+    fs.sync_all();
+}
+
+/// Queued deletes of every file in `WINDOWS\hftmp\sub` (which they
+/// empty; `hftmp` keeps a file), and an empty directory nobody queued:
+/// the restart removes `sub` and leaves the others.
+fn queue_of_deletes(base: &MemFs) -> MemFs {
+    let fs = base.fork();
+    let windir = root().join("WINDOWS");
+    for d in ["hftmp", "hftmp/sub", "hfempty"] {
+        fs.create_dir(&windir.join(d)).unwrap();
+    }
+    write_new(&fs, &windir.join("hftmp/keep.txt"), b"keep").unwrap();
+    let mut queue = PendingQueue::default();
+    for name in ["a.tmp", "b.tmp"] {
+        write_new(&fs, &windir.join("hftmp/sub").join(name), name.as_bytes()).unwrap();
+        queue.ops.push(PendingOp::delete(format!(
+            "\\??\\C:\\WINDOWS\\hftmp\\sub\\{name}"
+        )));
+    }
+    set_queue(&fs, &queue);
+    fs
+}
+
+fn set_queue(fs: &MemFs, queue: &PendingQueue) {
+    let hive_path = root().join("WINDOWS/system32/config/SYSTEM");
+    let mut hive = Hive::parse(&fs.read(&hive_path).unwrap()).unwrap();
+    let sm = format!("{}\\{SESSION_MANAGER}", current_control_set(&hive));
+    hive.set(
+        &sm,
+        "PendingFileRenameOperations",
+        Value::MultiSz(queue.to_strings()),
+    )
+    .unwrap();
+    write_atomic(fs, &hive_path, &hive.to_bytes().unwrap()).unwrap();
+    fs.sync_all();
+}
+
 fn install_nobackup(fs: &dyn Fs, pkgs: &[Package]) -> Result<(), EngineError> {
     let s = open(fs)?;
     let opts = InstallOptions {
@@ -104,17 +166,7 @@ fn queue_with_duplicates(base: &MemFs, pkgs: &[Package]) -> MemFs {
             format!("!\\??\\C:\\WINDOWS\\system32\\{target}.dll"),
         ));
     }
-    let hive_path = sys32.join("config/SYSTEM");
-    let mut hive = Hive::parse(&fs.read(&hive_path).unwrap()).unwrap();
-    let sm = format!("{}\\{SESSION_MANAGER}", current_control_set(&hive));
-    hive.set(
-        &sm,
-        "PendingFileRenameOperations",
-        Value::MultiSz(queue.to_strings()),
-    )
-    .unwrap();
-    write_atomic(&fs, &hive_path, &hive.to_bytes().unwrap()).unwrap();
-    fs.sync_all();
+    set_queue(&fs, &queue);
     fs
 }
 
@@ -162,6 +214,28 @@ fn every_crash_point_of_every_scenario_recovers_to_pre_or_post() {
     user_pkg.inf.add_reg.extend(user_hive_lines());
     let user_pkgs = [user_pkg];
     let user_installed = after(&base, |fs| install(fs, &user_pkgs));
+    let protected = locked.fork();
+    protect(&protected, &["xpsp3res.dll"]);
+    let deletes = queue_of_deletes(&base);
+    // What the new scenarios' clean runs must do, or they prove nothing.
+    let m_done = after(&protected, |fs| install(fs, &pkgs));
+    let system = Hive::parse(
+        &m_done
+            .read(&root().join("WINDOWS/system32/config/SYSTEM"))
+            .unwrap(),
+    )
+    .unwrap();
+    let sm = format!("{}\\{SESSION_MANAGER}", current_control_set(&system));
+    assert_eq!(
+        system
+            .get(&sm, "AllowProtectedRenames")
+            .and_then(Value::as_dword),
+        Some(1)
+    );
+    let o_done = after(&deletes, restart);
+    let windir = root().join("WINDOWS");
+    assert!(!o_done.exists(&windir.join("hftmp/sub")));
+    assert!(o_done.exists(&windir.join("hftmp")) && o_done.exists(&windir.join("hfempty")));
     let three = after(&base, |fs| {
         pkgs.iter()
             .try_for_each(|p| install(fs, std::slice::from_ref(p)))
@@ -221,6 +295,21 @@ fn every_crash_point_of_every_scenario_recovers_to_pre_or_post() {
             "l. uninstall k",
             &user_installed,
             Box::new(|fs| uninstall(fs, &OVERLAPPING[..1])),
+        ),
+        (
+            "m. in use and protected (APR=1)",
+            &protected,
+            Box::new(|fs| install(fs, &pkgs)),
+        ),
+        (
+            "n. c1 with the restart at the end",
+            &locked,
+            Box::new(|fs| install_restart(fs, &pkgs)),
+        ),
+        (
+            "o. restart removes emptied dirs",
+            &deletes,
+            Box::new(restart),
         ),
     ];
     let mut reports: Vec<SweepReport> = Vec::new();

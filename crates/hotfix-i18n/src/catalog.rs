@@ -71,6 +71,10 @@ catalog! {
     InstalledSummary => "{0}: {1} files switched in, {2} new names, {3} directories (one transaction)", "{0}: {1} 個のファイルを置き換え、{2} 個の名前と {3} 個のフォルダを作成しました (1 つのトランザクション)";
     /// `{0}` = count (ours).
     FilesQueued => "{0} files are in use and were queued; run `hotfix restart` to finish", "{0} 個のファイルが使用中のため、再起動時に置き換えられます。完了するには `hotfix restart` を実行してください";
+    /// The same SP run again: `{0}` `Service Pack 2`, `{1}` when the first run was (ours).
+    SpInstalledAgain => "{0} is already installed (since {1}): setup runs again and replaces what is missing or older", "{0} は既にインストールされています ({1} 以降): セットアップを再実行し、不足しているファイルや古いファイルを置き換えます";
+    /// Without `/norestart`: `{0}` queued operations processed at the end (ours).
+    SpRestartedAtEnd => "Restart: the boot-time step processed {0} queued operations at the end of setup", "再起動: セットアップの最後に、キューに登録された {0} 個の操作を処理しました";
     /// `{0}` KB, `{1}` = `Service Pack 2` (ours).
     HotfixSuperseded => "{0}: its files are superseded by {1}", "{0}: このファイルは {1} に含まれています";
     /// `{0}` KB (ours).
@@ -89,6 +93,8 @@ catalog! {
     InstallComplete => "Installation complete (exit code 0)", "インストールが完了しました (終了コード 0)";
     /// Success, restart needed (ours).
     InstallCompleteRestart => "Installation complete; a restart is required to finish (exit code 3010)", "インストールが完了しました。完了するには再起動が必要です (終了コード 3010)";
+    /// Success, the restart step performed at the end (ours).
+    InstallCompleteRestarted => "Installation complete; the restart step was performed (exit code 0)", "インストールが完了しました。再起動の処理を実行しました (終了コード 0)";
     /// `--dry-run` (ours).
     DryRun => "Dry run: nothing was changed", "ドライ ラン: 何も変更されていません";
     /// `{0}` kb, `{1}` reason (ours).
@@ -145,12 +151,18 @@ catalog! {
     CliInstalled => "Installed (exit code 0).", "インストールが完了しました (終了コード 0)。";
     /// Success, restart needed.
     CliInstalledRestart => "Installed; some files are in use and were queued: run `hotfix restart` to finish (exit code 3010).", "インストールが完了しました。使用中のファイルは再起動時に置き換えられます。完了するには `hotfix restart` を実行してください (終了コード 3010)。";
+    /// Without `/norestart`: `{0}` queued operations processed at the end (ours).
+    CliInstalledRestarted => "Installed; the restart step ran at the end, as Update.exe restarted the machine: {0} queued operations processed (exit code 0).", "インストールが完了しました。Update.exe がコンピュータを再起動したときと同様に、最後に再起動の処理を実行しました: キューに登録された {0} 個の操作を処理しました (終了コード 0)。";
+    /// `sp install` without `/norestart`: `{0}` operations (ours).
+    CliSpRestarted => "the restart step ran at the end, as setup restarted the machine: {0} queued operations processed", "セットアップがコンピュータを再起動したときと同様に、最後に再起動の処理を実行しました: キューに登録された {0} 個の操作を処理しました";
+    /// `sp install /norestart` with files queued (ours).
+    CliSpRestartWaits => "a restart is needed: the queued files wait for `hotfix restart` (/norestart)", "再起動が必要です: キューに登録されたファイルは `hotfix restart` を待っています (/norestart)";
     /// `{0}` kb, `{1}` replaced, `{2}` deferred, `{3}` not newer, `{4}` absent, `{5}` branch note.
     CliPackageSummary => "{0}: {1} replaced, {2} deferred to restart, {3} not newer, {4} absent{5}", "{0}: 置換 {1}、再起動時に置換 {2}、新しくないため省略 {3}、対象なし {4}{5}";
     /// `{0}` branch folder.
     CliBranch => " (branch {0})", " (ブランチ {0})";
     /// `sp install`: `{0}` kb, `{1}` replaced, `{2}` added, `{3}` queued, `{4}` kept, `{5}` restore point.
-    CliSpInstalled => "{0} installed: {1} files replaced, {2} added, {3} queued, {4} kept (newer on disk); restore point {5}", "{0} をインストールしました: 置換 {1}、追加 {2}、再起動時に置換 {3}、ディスク上の方が新しいため保持 {4}。復元ポイント {5}";
+    CliSpInstalled => "{0} installed: {1} files replaced, {2} added, {3} queued, {4} KnownDLLs swapped, {5} kept (newer on disk); restore point {6}", "{0} をインストールしました: 置換 {1}、追加 {2}、再起動時に置換 {3}、KnownDLL の入れ替え {4}、ディスク上の方が新しいため保持 {5}。復元ポイント {6}";
     /// `sp uninstall`: `{0}` kb, `{1}` restored, `{2}` removed.
     CliSpRemoved => "{0} removed: {1} files restored, {2} removed", "{0} を削除しました: 復元 {1}、削除 {2}";
     /// `{0}` kb, `{1}` reason.

@@ -10,6 +10,15 @@ use crate::{Image, ImageError};
 /// `Control\Session Manager`, below the current control set of SYSTEM.
 pub const SESSION_MANAGER: &str = "Control\\Session Manager";
 
+/// The KnownDLLs of a stock XP SP2 / Server 2003 install (value name; the
+/// file is `<name>.dll`): what Session Manager maps at boot, and what a
+/// generated image's `Session Manager\KnownDLLs` lists.
+pub const STOCK_KNOWN_DLLS: &[&str] = &[
+    "advapi32", "comdlg32", "gdi32", "imagehlp", "kernel32", "lz32", "ole32", "oleaut32",
+    "olecli32", "olecnv32", "olesvr32", "olethk32", "rpcrt4", "shell32", "url", "urlmon", "user32",
+    "version", "wininet", "wldap32",
+];
+
 /// The key of the OS identity values in SOFTWARE.
 pub const NT_CURRENT_VERSION: &str = "Microsoft\\Windows NT\\CurrentVersion";
 

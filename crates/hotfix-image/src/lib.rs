@@ -22,7 +22,8 @@ mod winpath;
 
 pub use error::ImageError;
 pub use identity::{
-    Identity, NT_CURRENT_VERSION, SESSION_MANAGER, TIME_ZONE_INFORMATION, current_control_set,
+    Identity, NT_CURRENT_VERSION, SESSION_MANAGER, STOCK_KNOWN_DLLS, TIME_ZONE_INFORMATION,
+    current_control_set,
 };
 pub use image::{Image, Resolver, STATE_DIR_NAME};
 pub use inuse::{IN_USE_LIST, in_use, lock_files, unlock_files};

@@ -6,11 +6,9 @@
 //! the store copy are tracked in the SP's uninstall list, so removing SP1
 //! restores the pre-SP1 version of the fix with everything else.
 
-use std::collections::BTreeSet;
-
 use hotfix_engine::{
-    Content, EngineError, Facts, HiveName, InstallRecord, InstallerLog, Registry, Session,
-    load_records, save_record,
+    Content, EngineError, Facts, FileRules, HiveName, InstallRecord, InstallerLog, Offer, Registry,
+    Session, load_records, save_record,
 };
 use hotfix_hive::Value;
 use hotfix_model::SpLevel;
@@ -18,7 +16,6 @@ use hotfix_pending::PendingQueue;
 use hotfix_txn::RelPath;
 
 use crate::install::Plan;
-use hotfix_engine::staged_name;
 
 /// What the migration planned.
 #[derive(Default)]
@@ -38,7 +35,7 @@ impl Plan<'_, '_> {
     pub(crate) fn migrate_dual_mode(
         &mut self,
         session: &Session<'_>,
-        in_use: &BTreeSet<String>,
+        rules: &FileRules,
         queue: &mut PendingQueue,
         reg: &mut Registry,
         sp_kb: &str,
@@ -82,34 +79,41 @@ impl Plan<'_, '_> {
                     ));
                     continue;
                 };
-                let Some(cur) = self.view.read(&target)? else {
+                if !self.view.exists(&target) {
                     continue;
-                };
-                let (nf, cf) = (Facts::of(&new), Facts::of(&cur));
-                if nf.rank <= cf.rank {
+                }
+                // The one per-file decision: newest wins against the file
+                // the SP leaves there and any copy queued for it.
+                let nf = Facts::of(&new);
+                let d = rules.decide(
+                    self.view,
+                    queue,
+                    &mut log,
+                    Offer {
+                        target: &target,
+                        content: Content::Disk(kept.clone()),
+                        version: nf.rank.version,
+                        tag: nf.rank.tag,
+                        sha256: Some(nf.rank.sha256.clone()),
+                        if_exists: true,
+                        backup: self.backup_for(&target),
+                        owner: sp_kb,
+                    },
+                )?;
+                if !d.action.applied() {
                     log.line(format!(
-                        "{}: {win} kept at {}: not older than the update's post-SP1 {}",
+                        "{}: {win} kept: not older than the update's post-SP1 {}",
                         rec.kb,
-                        cf.version_text(),
                         nf.version_text()
                     ));
                     continue;
                 }
-                if let Some(b) = self.track(&target) {
-                    out.backups.push((target.clone(), b));
+                if let Some(b) = &d.backup {
+                    self.count_link(b, &target);
+                    out.backups.push((target.clone(), b.clone()));
                 }
-                if in_use.contains(&target.as_str().to_lowercase()) {
-                    let staged = staged_name(&target, sp_kb);
-                    // The payload may have staged (and queued) it already.
-                    if !self.view.exists(&staged) {
-                        self.queue_replace(&staged, &target, queue);
-                    }
-                    self.view.put(&staged, Content::Disk(kept.clone()));
-                    self.new_paths.push(staged);
-                } else {
-                    self.view.put(&target, Content::Disk(kept.clone()));
-                    self.new_paths.push(target.clone());
-                }
+                self.note_backup(&target, d.backup.as_ref());
+                self.new_paths.extend(d.placed.clone());
                 self.written.push(new.len() as u64);
                 let store = session.paths.store(&f.sha256)?;
                 if !self.view.exists(&store) {
@@ -131,7 +135,8 @@ impl Plan<'_, '_> {
                 log.line(format!(
                     "{}: migrated {win} from {} to {}",
                     rec.kb,
-                    cf.version_text(),
+                    d.old_version
+                        .map_or_else(|| "(none)".to_owned(), |v| v.to_string()),
                     nf.version_text()
                 ));
                 moved.push((win, f.version.clone().unwrap_or_default()));

@@ -28,12 +28,20 @@ fn service_pack(data: &DataSet, sp: u8) -> Package {
 }
 
 fn run_sp(fs: &dyn Fs, pkg: &Package) -> Result<(), EngineError> {
+    run_sp_with(fs, pkg, false)
+}
+
+/// `restart`: without `/norestart`, the restart step at the end.
+fn run_sp_with(fs: &dyn Fs, pkg: &Package, restart: bool) -> Result<(), EngineError> {
     let session = Session::open(fs, &root(), Wait::NoWait, &mut |_| {})?;
     let opts = SpOptions {
         command_line: "hotfix sp install".into(),
+        restart,
         ..Default::default()
     };
-    sp_install(&session, pkg, &opts, &mut |_, _, _| {}).map(drop)
+    let report = sp_install(&session, pkg, &opts, &mut |_, _, _| {})?;
+    assert_eq!(report.restarted.is_some(), restart, "{report:?}");
+    Ok(())
 }
 
 #[test]
@@ -70,6 +78,52 @@ fn sp1_install_with_dual_mode_migration_crashed_anywhere_recovers_to_pre_or_post
     .unwrap();
     eprintln!("{report:?}");
     assert!(report.to_pre > 0 && report.to_post > 0, "{report:?}");
+}
+
+/// SP2 where the boot matters: user32.dll and gdi32.dll (KnownDLLs) are
+/// swapped, mf3216.dll is in use and under Windows File Protection
+/// (`AllowProtectedRenames` is written); then the same with the restart
+/// step at the end of setup, in its transaction.
+#[test]
+fn sp2_with_known_dlls_and_a_protected_file_in_use_crashed_anywhere_recovers() {
+    hotfix_txn::clock::freeze(FROZEN_TIME);
+    let kbs = ["KB891711", "KB912919"];
+    let base = mem_image_at(&kbs, SpLevel(1)).unwrap();
+    let sys32 = root().join("WINDOWS/system32");
+    let cache = sys32.join("dllcache");
+    if !base.exists(&cache) {
+        base.create_dir(&cache).unwrap();
+    }
+    let bytes = base.read(&sys32.join("mf3216.dll")).unwrap();
+    hotfix_fs::write_atomic(&base, &cache.join("mf3216.dll"), &bytes).unwrap();
+    let image = hotfix_image::Image::open(&base, &root()).unwrap();
+    hotfix_image::lock_files(
+        &base,
+        &image,
+        &["C:\\WINDOWS\\system32\\mf3216.dll".to_owned()],
+    )
+    .unwrap();
+    base.sync_all();
+    let pkg = service_pack(&data_for(&kbs).unwrap(), 2);
+    // The clean run writes AllowProtectedRenames, or the sweep proves
+    // nothing about it.
+    let clean = base.fork();
+    run_sp_with(&clean, &pkg, false).unwrap();
+    let system = clean.read(&sys32.join("config/SYSTEM")).unwrap();
+    let system = hotfix_hive::Hive::parse(&system).unwrap();
+    let sm = format!(
+        "{}\\{}",
+        hotfix_image::current_control_set(&system),
+        hotfix_image::SESSION_MANAGER
+    );
+    let allow = system.get(&sm, "AllowProtectedRenames");
+    assert_eq!(allow.and_then(hotfix_hive::Value::as_dword), Some(1));
+    for restart in [false, true] {
+        let name = format!("sp install SP2, KnownDLLs, restart at the end: {restart}");
+        let report = sweep(&name, &base, &root(), &|fs| run_sp_with(fs, &pkg, restart)).unwrap();
+        eprintln!("{report:?}");
+        assert!(report.to_pre > 0 && report.to_post > 0, "{report:?}");
+    }
 }
 
 /// A full disk while the payload streams into staging is a full disk

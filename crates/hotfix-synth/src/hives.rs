@@ -6,17 +6,10 @@ use hotfix_dataset::release_tag;
 use hotfix_hive::{Hive, HiveError, Value};
 use hotfix_image::{
     DEFAULT_PROFILES_DIRECTORY, DEFAULT_USER_PROFILE, NT_CURRENT_VERSION, PROFILE_LIST,
-    SESSION_MANAGER, TIME_ZONE_INFORMATION,
+    SESSION_MANAGER, STOCK_KNOWN_DLLS, TIME_ZONE_INFORMATION,
 };
 
 use crate::GenerateSpec;
-
-/// The KnownDLLs of a stock XP SP2 / Server 2003 install (value name, file).
-const KNOWN_DLLS: &[&str] = &[
-    "advapi32", "comdlg32", "gdi32", "imagehlp", "kernel32", "lz32", "ole32", "oleaut32",
-    "olecli32", "olecnv32", "olesvr32", "olethk32", "rpcrt4", "shell32", "url", "urlmon", "user32",
-    "version", "wininet", "wldap32",
-];
 
 fn sz(s: &str) -> Value {
     Value::Sz(s.to_owned())
@@ -82,7 +75,7 @@ pub(crate) fn system(spec: &GenerateSpec) -> Result<Hive, HiveError> {
         Value::MultiSz(vec!["autocheck autochk *".into()]),
     )?;
     let known = format!("{sm}\\KnownDLLs");
-    for dll in KNOWN_DLLS {
+    for dll in STOCK_KNOWN_DLLS {
         h.set(&known, dll, sz(&format!("{dll}.dll")))?;
     }
     h.set(

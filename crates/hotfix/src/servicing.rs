@@ -9,6 +9,7 @@ use hotfix_i18n::{Lang, Msg};
 use hotfix_package::Package;
 
 use crate::ImageArg;
+use crate::switches::SetupSwitches;
 use crate::ui::{CliError, CmdResult, out, outln, print_json, spinner};
 
 /// `hotfix install`.
@@ -18,42 +19,11 @@ pub struct InstallArgs {
     image: ImageArg,
     /// Packages, installed in this order (`.exe` or `.cab`).
     packages: Vec<PathBuf>,
-    /// `/quiet`, `-q`: no prompts (hotfix never prompts).
-    #[arg(long)]
-    quiet: bool,
-    /// `/passive`, `-u`, `-m`: unattended with progress.
-    #[arg(long)]
-    passive: bool,
-    /// `/norestart`, `-z`: do not run the restart step afterwards.
-    #[arg(long)]
-    norestart: bool,
-    /// `/forcerestart`: run the restart step (`hotfix restart`) afterwards.
-    #[arg(long)]
-    forcerestart: bool,
-    /// `/warnrestart[:s]`: as /forcerestart (an offline image has no one to warn).
-    #[arg(long, num_args = 0..=1, require_equals = true)]
-    warnrestart: Option<Option<u32>>,
-    /// `/promptrestart`: as /forcerestart.
-    #[arg(long)]
-    promptrestart: bool,
-    /// `/overwriteoem`, `-o`: OEM files are replaced like any other.
-    #[arg(long)]
-    overwriteoem: bool,
-    /// `/nobackup`, `-n`: keep no backup; the hotfix cannot be removed.
-    #[arg(long)]
-    nobackup: bool,
-    /// `/forceappsclose`, `-f`: accepted; nothing runs in an offline image.
-    #[arg(long)]
-    forceappsclose: bool,
+    #[command(flatten)]
+    switches: SetupSwitches,
     /// `/extract[:dir]`, `-x`: extract the package instead of installing it.
     #[arg(long, num_args = 0..=1, require_equals = true)]
     extract: Option<Option<PathBuf>>,
-    /// `/log:path`: write the log here instead of `%windir%\KBnnnnnn.log`.
-    #[arg(long, require_equals = true)]
-    log: Option<PathBuf>,
-    /// `/ER`: accepted (extended error reporting is always on).
-    #[arg(long)]
-    er: bool,
     /// `/verbose`: structured tracing on stderr.
     #[arg(long)]
     pub verbose: bool,
@@ -191,11 +161,14 @@ pub fn print_install(report: &InstallReport) {
         );
         outln!("{line}");
     }
-    let closing = match report.outcome {
-        Outcome::RestartRequired => Msg::CliInstalledRestart,
-        Outcome::Success => Msg::CliInstalled,
-    };
-    outln!("{}", lang.text(closing));
+    match (&report.restarted, report.outcome) {
+        (Some(r), _) => outln!(
+            "{}",
+            lang.fmt(Msg::CliInstalledRestarted, &[&r.steps.len().to_string()])
+        ),
+        (None, Outcome::RestartRequired) => outln!("{}", lang.text(Msg::CliInstalledRestart)),
+        (None, Outcome::Success) => outln!("{}", lang.text(Msg::CliInstalled)),
+    }
 }
 
 /// `hotfix install`.
@@ -226,7 +199,7 @@ pub fn install(a: &InstallArgs) -> CmdResult {
     let bar = spinner("reading packages");
     let packages = read_packages(fs.as_ref(), &a.packages)?;
     let opts = InstallOptions {
-        no_backup: a.nobackup,
+        no_backup: a.switches.nobackup,
         force_branch: a
             .branch
             .as_deref()
@@ -239,11 +212,12 @@ pub fn install(a: &InstallArgs) -> CmdResult {
             })
             .transpose()?,
         strict_versions: a.strict_versions,
-        log_path: a.log.clone(),
+        log_path: a.switches.log.clone(),
         command_line: command_line(),
         skip_inapplicable: a.skip_inapplicable,
         dry_run: a.dry_run,
         installed_by: a.installed_by.clone(),
+        restart: a.switches.restart(),
     };
     let report = hotfix_engine::install(&session, &packages, &opts, &mut |m| {
         bar.set_message(m.to_owned())
@@ -255,8 +229,9 @@ pub fn install(a: &InstallArgs) -> CmdResult {
     } else {
         print_install(&report);
     }
-    let restart = a.forcerestart || a.promptrestart || a.warnrestart.is_some();
-    if restart && !a.norestart && !a.dry_run {
+    // `/forcerestart` with nothing queued by this run still processes what
+    // earlier `/norestart` runs left.
+    if a.switches.force_restart() && report.restarted.is_none() && !a.dry_run {
         let r = hotfix_engine::restart(&session, &command_line())?;
         if !a.json {
             outln!(

@@ -15,6 +15,7 @@ use indicatif::ProgressBar;
 use crate::ImageArg;
 use crate::formats::{load_data, parse_lang, parse_os};
 use crate::servicing::{Check, command_line, filesystem, open, open_package};
+use crate::switches::SetupSwitches;
 use crate::ui::{CliError, CmdResult, count_bar, outln, print_json};
 
 /// One progress bar per setup stage, like the original's dialog.
@@ -99,6 +100,10 @@ pub enum SpCommand {
         /// Cancel on an unreadable file version (0xf00d), as the original did.
         #[arg(long)]
         strict_versions: bool,
+        /// The service pack's own switches, in either style (`/quiet
+        /// /norestart /nobackup /log:P`, `-q -u -z -n`).
+        #[command(flatten)]
+        switches: SetupSwitches,
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
@@ -175,6 +180,7 @@ pub fn sp(c: &SpCommand) -> CmdResult {
             image,
             package,
             strict_versions,
+            switches,
             json,
         } => {
             // First, so that a Ctrl-C while the package is opened (its
@@ -186,6 +192,10 @@ pub fn sp(c: &SpCommand) -> CmdResult {
                 strict_versions: *strict_versions,
                 command_line: command_line(),
                 cancel: Some(cancel.flag.clone()),
+                restart: switches.restart(),
+                force_restart: switches.force_restart(),
+                no_backup: switches.nobackup,
+                log_path: switches.log.clone(),
             };
             let mut bars = StageBars::default();
             let result = sp_install(&session, &pkg, &opts, &mut |stage, done, total| {
@@ -218,6 +228,7 @@ pub fn sp(c: &SpCommand) -> CmdResult {
                         &n(report.replaced),
                         &n(report.added),
                         &n(report.queued),
+                        &n(report.swapped),
                         &n(report.kept_newer),
                         &report.restore_point.to_string(),
                     ],
@@ -235,6 +246,20 @@ pub fn sp(c: &SpCommand) -> CmdResult {
                     outln!("  {kb}: superseded by the service pack");
                 }
                 outln!("log: {}", report.log);
+                let lang = hotfix_i18n::Lang::from_env();
+                match &report.restarted {
+                    Some(r) => outln!(
+                        "{}",
+                        lang.fmt(
+                            hotfix_i18n::Msg::CliSpRestarted,
+                            &[&r.steps.len().to_string()]
+                        )
+                    ),
+                    None if report.outcome.code() == 3010 => {
+                        outln!("{}", lang.text(hotfix_i18n::Msg::CliSpRestartWaits))
+                    }
+                    None => {}
+                }
             }
             Ok(report.outcome.code())
         }

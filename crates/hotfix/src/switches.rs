@@ -4,6 +4,62 @@
 //! one of the known switches, so Linux paths like `/tmp/x.exe` pass through.
 
 use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// The switches hotfix and service-pack setup share (Update.exe 5.x and
+/// 6.x took the same ones), after [`normalise`].
+#[derive(Debug, Args, Clone, Default)]
+pub struct SetupSwitches {
+    /// `/quiet`, `-q`: no prompts (hotfix never prompts).
+    #[arg(long)]
+    pub quiet: bool,
+    /// `/passive`, `-u`, `-m`: unattended with progress.
+    #[arg(long)]
+    pub passive: bool,
+    /// `/norestart`, `-z`: leave the queued renames for `hotfix restart`
+    /// instead of performing the restart step at the end.
+    #[arg(long)]
+    pub norestart: bool,
+    /// `/forcerestart`: perform the restart step at the end even when this
+    /// run queued nothing.
+    #[arg(long)]
+    pub forcerestart: bool,
+    /// `/warnrestart[:s]`: as /forcerestart (an offline image has no one to warn).
+    #[arg(long, num_args = 0..=1, require_equals = true)]
+    pub warnrestart: Option<Option<u32>>,
+    /// `/promptrestart`: as /forcerestart.
+    #[arg(long)]
+    pub promptrestart: bool,
+    /// `/overwriteoem`, `-o`: OEM files are replaced like any other.
+    #[arg(long)]
+    pub overwriteoem: bool,
+    /// `/nobackup`, `-n`: keep no backup; the update cannot be removed.
+    #[arg(long)]
+    pub nobackup: bool,
+    /// `/forceappsclose`, `-f`: accepted; nothing runs in an offline image.
+    #[arg(long)]
+    pub forceappsclose: bool,
+    /// `/log:path`: write the log here instead of the default one.
+    #[arg(long, require_equals = true)]
+    pub log: Option<PathBuf>,
+    /// `/ER`: accepted (extended error reporting is always on).
+    #[arg(long)]
+    pub er: bool,
+}
+
+impl SetupSwitches {
+    /// Whether the restart step runs at the end when it is needed.
+    pub fn restart(&self) -> bool {
+        !self.norestart
+    }
+
+    /// Whether it runs even when nothing was queued.
+    pub fn force_restart(&self) -> bool {
+        !self.norestart && (self.forcerestart || self.promptrestart || self.warnrestart.is_some())
+    }
+}
 
 /// Old single-letter switches and the long option each means.
 const LETTERS: &[(&str, &str)] = &[
@@ -94,7 +150,8 @@ fn rewrite_after(
         .collect()
 }
 
-/// Rewrites the arguments after the `install` subcommand.
+/// Rewrites the arguments after the `install` subcommand (`hotfix install`
+/// and `hotfix sp install` alike).
 pub fn normalise_install_args(args: Vec<OsString>) -> Vec<OsString> {
     rewrite_after(args, "install", normalise)
 }

@@ -4,8 +4,6 @@
 //! setup (hotfix-sp) can migrate the fix to its post-SP1 build. The install
 //! record lists every kept copy; uninstall removes the folder with it.
 
-use std::sync::Arc;
-
 use hotfix_model::DualSide;
 
 use super::Ctx;
@@ -14,9 +12,10 @@ use super::plan::{Layout, Target};
 use crate::EngineError;
 use crate::rank::{Facts, tag_number};
 use crate::record::{DualStash, StashedFile};
+use crate::view::Content;
 
 /// `%windir%\$xpsp1hfm$`.
-pub const XPSP1HFM_DIR: &str = "$xpsp1hfm$";
+pub(crate) const XPSP1HFM_DIR: &str = "$xpsp1hfm$";
 
 impl Ctx<'_, '_> {
     /// Keeps the `SP2\` copies of the targets when the package installs its
@@ -38,10 +37,11 @@ impl Ctx<'_, '_> {
                 continue;
             }
             let stash = join(&dir, &source.replace('\\', "/"));
-            let bytes = Arc::new(self.pkg.read(&source)?);
-            let facts = Facts::of(&bytes);
+            let file = self.pkg.file(&source)?;
+            let size = file.len();
+            let facts = Facts::of(&file.read()?);
             if !self.view.exists(&stash) {
-                self.view.put_bytes(&stash, bytes.clone());
+                self.view.put(&stash, Content::Packaged(file));
             }
             files.push(StashedFile {
                 target: t.rel.as_str().to_owned(),
@@ -49,7 +49,7 @@ impl Ctx<'_, '_> {
                 version: facts.rank.version.map(|v| v.to_string()),
                 tag_rank: tag_number(facts.rank.tag),
                 sha256: facts.rank.sha256.clone(),
-                size: bytes.len() as u64,
+                size,
             });
         }
         if files.is_empty() {

@@ -1,12 +1,12 @@
 //! `hotfix install`: Update.exe's work, planned on a [`View`] and committed
 //! as one transaction for the whole command line of packages.
 
+mod decide;
 mod dual;
 mod files;
 mod footprint;
 mod plan;
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use hotfix_image::Identity;
@@ -15,12 +15,13 @@ use hotfix_package::Package;
 use hotfix_pending::PendingQueue;
 use serde::Serialize;
 
-pub use dual::XPSP1HFM_DIR;
-pub use files::staged_name;
+pub(crate) use decide::ALLOW_PROTECTED_RENAMES;
+pub use decide::{Decision, FileRules, Offer};
+pub(crate) use dual::XPSP1HFM_DIR;
 pub(crate) use files::{HF_MIG_DIR, join};
 pub(crate) use footprint::FootprintKeys;
 use footprint::{FootprintInfo, ships_in_sp};
-pub use plan::{applicability, check_writable};
+pub use plan::{applicability, check_writable, destination};
 
 use crate::log::{ImageLocale, InstallerLog, invoking_user};
 use crate::record::{
@@ -28,6 +29,7 @@ use crate::record::{
     save_record,
 };
 use crate::registry::Registry;
+use crate::restart::RestartReport;
 use crate::session::Session;
 use crate::view::View;
 use crate::{EngineError, Outcome};
@@ -54,6 +56,10 @@ pub struct InstallOptions {
     /// `--installed-by`: the `Installed By` name; `None` for the invoking
     /// user ([`invoking_user`]).
     pub installed_by: Option<String>,
+    /// Perform the boot-time step (Session Manager's pass over the queue)
+    /// at the end, in the same transaction, as the original restarted the
+    /// machine; `false` (`/norestart`) leaves the queue for `hotfix restart`.
+    pub restart: bool,
 }
 
 /// What happened to one file.
@@ -102,6 +108,8 @@ pub struct InstallReport {
     pub files_written: usize,
     /// Whether nothing was written (`--dry-run`).
     pub dry_run: bool,
+    /// The boot-time step performed at the end (without `/norestart`).
+    pub restarted: Option<RestartReport>,
 }
 
 /// Per-package state while planning.
@@ -112,8 +120,7 @@ pub(crate) struct Ctx<'v, 'a> {
     baseline: &'v mut Baseline,
     id: &'v Identity,
     paths: &'v StatePaths,
-    in_use: &'v BTreeSet<String>,
-    known: &'v BTreeSet<String>,
+    rules: &'v FileRules,
     opts: &'v InstallOptions,
     log: &'v mut InstallerLog,
     pkg: &'v Package,
@@ -235,12 +242,10 @@ pub fn install(
     let mut reg = Registry::load(&view, image)?;
     reg.load_user_hives(&view);
     let mut queue = reg.queue();
-    let queue_before = queue.clone();
     let mut baseline = load_baseline(&view, &session.paths)?;
     let records = load_records(&view, &session.paths)?;
     let mut seq = records.iter().map(|r| r.seq).max().unwrap_or(0);
-    let in_use = hotfix_image::in_use(fs, image)?;
-    let known = reg.known_dlls();
+    let rules = FileRules::load(&view, &reg, opts.strict_versions)?;
     let mut reports = Vec::new();
     let mut logs = Vec::new();
     let mut outcome = Outcome::Success;
@@ -275,8 +280,7 @@ pub fn install(
                     baseline: &mut baseline,
                     id: &session.identity,
                     paths: &session.paths,
-                    in_use: &in_use,
-                    known: &known,
+                    rules: &rules,
                     opts,
                     log: &mut log,
                     pkg,
@@ -313,8 +317,12 @@ pub fn install(
         logs.push((log_path, log));
         reports.push(report);
     }
-    if queue != queue_before {
-        reg.set_queue(&queue)?;
+    rules.save_queue(&view, &mut reg, &queue)?;
+    let mut restarted = None;
+    if opts.restart && outcome == Outcome::RestartRequired {
+        let steps = crate::restart::run_queue(&mut view, &mut reg)?;
+        restarted = Some(RestartReport { steps });
+        outcome = Outcome::Success;
     }
     reg.store(&mut view)?;
     save_baseline(&mut view, &session.paths, &baseline);
@@ -337,6 +345,7 @@ pub fn install(
     for (path, mut log) in logs {
         let closing = match (opts.dry_run, outcome) {
             (true, _) => Msg::DryRun,
+            (false, _) if restarted.is_some() => Msg::InstallCompleteRestarted,
             (false, Outcome::RestartRequired) => Msg::InstallCompleteRestart,
             (false, Outcome::Success) => Msg::InstallComplete,
         };
@@ -348,6 +357,7 @@ pub fn install(
         outcome,
         files_written,
         dry_run: opts.dry_run,
+        restarted,
     })
 }
 

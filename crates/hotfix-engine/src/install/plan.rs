@@ -165,12 +165,14 @@ pub struct Target {
     pub mode: Mode,
 }
 
-fn dest_path(copy: &CopyFile) -> Result<String, String> {
+/// Where a copy line of update.inf lands, as a Windows path
+/// (`%windir%\\system32\\x.dll`), for hotfixes and service packs alike.
+pub fn destination(copy: &CopyFile) -> Result<String, EngineError> {
     let (root, rel) = dirid_location(copy.dest.dirid).ok_or_else(|| {
-        format!(
+        EngineError::Usage(format!(
             "update.inf section [{}] copies to DestinationDirs id {}, which hotfix does not service",
             copy.section, copy.dest.dirid
-        )
+        ))
     })?;
     let base = match root {
         DirRoot::Windir => "%windir%",
@@ -192,7 +194,7 @@ fn dest_path(copy: &CopyFile) -> Result<String, String> {
 /// that could leave the image (`..`, another drive, a device) is the
 /// package's fault, not the image's.
 pub fn resolve_target(view: &View<'_>, copy: &CopyFile) -> Result<RelPath, EngineError> {
-    let path = dest_path(copy).map_err(EngineError::Usage)?;
+    let path = destination(copy)?;
     view.image().resolve(view.fs(), &path).map_err(|e| match e {
         ImageError::HostilePath { .. } => EngineError::BadPackageLine {
             by: format!("update.inf section [{}]", copy.section),

@@ -1,137 +1,99 @@
-//! Planning the payload: where each copy line of update.inf lands and
-//! whether the file there is added, replaced, queued or kept.
+//! The payload: each copy line of update.inf goes through the engine's one
+//! per-file decision ([`FileRules::decide`]); what is left here is the
+//! service pack's bookkeeping of it (the counts of the report, the bytes of
+//! the space figure, spuninst's list).
 
-use std::collections::BTreeSet;
-
-use hotfix_engine::{Content, EngineError};
-use hotfix_fs::ReadAt;
-use hotfix_inf::{CopyFile, DirRoot, dirid_location};
-use hotfix_package::PackagedFile;
-use hotfix_pending::{PendingOp, PendingQueue};
+use hotfix_engine::{
+    Content, Decision, EngineError, FileAction, FileRules, Offer, check_writable, destination,
+};
+use hotfix_image::Resolver;
+use hotfix_inf::CopyFile;
+use hotfix_model::TagRank;
+use hotfix_package::Package;
+use hotfix_pending::PendingQueue;
 use hotfix_txn::RelPath;
 
-use super::{Plan, SpOptions};
+use super::Plan;
 
-/// Where one copy line of update.inf lands, as a Windows path.
-pub(super) fn win_target(c: &CopyFile) -> Option<String> {
-    let (root, rel) = dirid_location(c.dest.dirid)?;
-    let mut parts: Vec<&str> = Vec::new();
-    let anchor = match root {
-        DirRoot::Windir => "%windir%",
-        DirRoot::SystemDrive => "",
-        DirRoot::ProgramFiles => "%ProgramFiles%",
-        DirRoot::CommonFiles => "%ProgramFiles%\\Common Files",
-    };
-    if !anchor.is_empty() {
-        parts.push(anchor);
-    }
-    parts.extend([rel].into_iter().filter(|s| !s.is_empty()));
-    parts.extend(c.dest.subdir.as_deref());
-    parts.push(&c.target);
-    Some(parts.join("\\"))
-}
-
-/// One payload file and where it goes.
-pub(super) struct Planned<'p> {
-    pub target: &'p RelPath,
-    /// The file in the package, streamed into place at commit; its version
-    /// comes from update.ver, which the package's opening checked.
-    pub file: PackagedFile,
+/// What one file needs from the plan besides the view.
+pub(super) struct Payload<'p, 'f> {
+    pub pkg: &'p Package,
+    pub rules: &'p FileRules,
+    pub queue: &'p mut PendingQueue,
+    pub resolver: &'p mut Resolver<'f>,
 }
 
 impl Plan<'_, '_> {
-    /// Queues `staged` to replace `target` at the restart.
-    pub(crate) fn queue_replace(
+    /// Decides one copy line; returns (target, backup) when the file there
+    /// was replaced and backed up.
+    pub(super) fn install_line(
         &mut self,
-        staged: &RelPath,
-        target: &RelPath,
-        queue: &mut PendingQueue,
-    ) {
-        let image = self.view.image();
-        // `PendingOp::replace` writes the `!` itself.
-        queue.ops.push(PendingOp::replace(
-            image.nt_path(staged),
-            image.nt_path(target),
-        ));
-        self.report.queued += 1;
+        p: &mut Payload<'_, '_>,
+        line: &CopyFile,
+        if_exists: bool,
+    ) -> Result<Option<(RelPath, RelPath)>, EngineError> {
+        let win = destination(line).map_err(|e| EngineError::Damaged {
+            package: p.pkg.file_name.clone(),
+            problem: e.to_string(),
+        })?;
+        let target = p.resolver.resolve(&win)?;
+        check_writable(self.view.image(), &target, || {
+            format!("{}: update.inf section [{}]", p.pkg.file_name, line.section)
+        })?;
+        let file = p.pkg.file(&line.source)?;
+        let len = file.len();
+        let kb = self.report.kb.clone();
+        let backup = self.backup_for(&target);
+        let d = p.rules.decide(
+            self.view,
+            p.queue,
+            self.log,
+            Offer {
+                target: &target,
+                // Streamed from the package at commit; its version is
+                // update.ver's, which the package's checks hold it to.
+                version: file.entry().version,
+                content: Content::Packaged(file),
+                tag: TagRank::Unknown,
+                sha256: None,
+                if_exists,
+                backup,
+                owner: &kb,
+            },
+        )?;
+        Ok(self.count(&target, len, &d))
     }
 
-    /// Decides one file; returns its backup path when it is replaced.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn decide(
-        &mut self,
-        new: &Planned<'_>,
-        cur: Option<&dyn ReadAt>,
-        if_exists: bool,
-        opts: &SpOptions,
-        in_use: &BTreeSet<String>,
-        queue: &mut PendingQueue,
-        kb: &str,
-    ) -> Result<Option<RelPath>, EngineError> {
-        let target = new.target;
+    /// Counts a decision in the report, the space figure and spuninst's list.
+    fn count(&mut self, target: &RelPath, len: u64, d: &Decision) -> Option<(RelPath, RelPath)> {
         let win = self.view.image().win_path(target);
-        let new_version = new.file.entry().version;
-        let content = Content::Packaged(new.file.clone());
-        let Some(cur) = cur else {
-            if if_exists {
-                return Ok(None);
-            }
-            self.written.push(new.file.len());
-            self.new_paths.push(target.clone());
-            self.view.put(target, content);
-            self.record.files.push((target.as_str().to_owned(), None));
-            self.report.added += 1;
-            return Ok(None);
-        };
-        let replace = match new_version {
-            None => !new.file.matches(cur)?,
-            // Only the version resource is read: headers and `.rsrc`.
-            Some(n) => match hotfix_pe::read_version_at(cur).map_err(|e| EngineError::Io {
-                what: "read",
-                path: win.clone(),
-                source: e,
-            })? {
-                Ok(c) if n <= c.file_version => {
-                    if n < c.file_version {
-                        self.log.line(format!(
-                            "Kept {win}: {} on disk is newer than the service pack's {n}",
-                            c.file_version
-                        ));
-                        self.report.kept_newer += 1;
-                    }
-                    false
-                }
-                Ok(_) => true,
-                Err(problem) => {
-                    if opts.strict_versions {
-                        return Err(EngineError::UnreadableVersion {
-                            path: win,
-                            problem: problem.to_string(),
-                        });
-                    }
-                    self.log.line(format!(
-                        "Unable to get File Version of {win} ({problem}); it ranks below the package's {n} and will be replaced (rule R3)"
-                    ));
-                    self.report.unreadable_replaced.push(win.clone());
-                    true
-                }
-            },
-        };
-        if !replace {
-            return Ok(None);
+        if d.unreadable {
+            self.report.unreadable_replaced.push(win);
         }
-        let backup = self.keep_old(target);
-        self.written.push(new.file.len());
-        if in_use.contains(&target.as_str().to_lowercase()) {
-            let staged = hotfix_engine::staged_name(target, kb);
-            self.new_paths.push(staged.clone());
-            self.queue_replace(&staged, target, queue);
-            self.view.put(&staged, content);
-        } else {
-            self.new_paths.push(target.clone());
-            self.view.put(target, content);
-            self.report.replaced += 1;
+        let r = &mut self.report;
+        match d.action {
+            FileAction::Replaced if d.old.is_none() => r.added += 1,
+            FileAction::Replaced => r.replaced += 1,
+            FileAction::Queued => r.queued += 1,
+            FileAction::KnownDllSwap => r.swapped += 1,
+            FileAction::SkippedNotNewer if d.newer_kept => r.kept_newer += 1,
+            FileAction::SkippedNotNewer | FileAction::SkippedAbsent => {}
         }
-        Ok(Some(backup))
+        if !d.action.applied() {
+            return None;
+        }
+        self.written.push(len);
+        self.new_paths.extend(d.placed.clone());
+        if let Some(aside) = &d.aside {
+            self.count_link(aside, target);
+        }
+        // A file replaced before by an earlier run of this SP keeps that
+        // run's entry (`backup_for` gave no backup path).
+        let backup = d.backup.clone().filter(|_| d.old.is_some());
+        if let Some(b) = &backup {
+            self.count_link(b, target);
+        }
+        self.note_backup(target, backup.as_ref());
+        backup.map(|b| (target.clone(), b))
     }
 }

@@ -7,20 +7,22 @@ mod stage;
 
 pub use stage::{SpOptions, SpReport, Stage};
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use hotfix_engine::{
-    EngineError, ImageLocale, InstallerLog, Outcome, Registry, Session, View, applicability,
-    failure_cause_lines, failure_code_lines,
+    EngineError, FileRules, ImageLocale, InstallerLog, Outcome, Registry, RestartReport, Session,
+    View, applicability, failure_cause_lines, failure_code_lines, run_queue,
 };
 use hotfix_i18n::Msg;
+use hotfix_image::Identity;
 use hotfix_inf::CopyFile;
 use hotfix_model::SpLevel;
 use hotfix_package::Package;
 use hotfix_txn::RelPath;
 
-use self::files::{Planned, win_target};
+use self::files::Payload;
 use self::record::{SpRecord, arp_key_name, join, record_path, register_uninstall};
 use self::stage::LateCancel;
 use crate::space::SpaceNeed;
@@ -42,6 +44,56 @@ pub(crate) struct Plan<'v, 'a> {
     pub restore_list: u64,
     /// Every path the transaction creates or replaces.
     pub new_paths: Vec<RelPath>,
+    /// `/nobackup`: nothing is kept for spuninst.
+    pub no_backup: bool,
+    /// The targets in `record.files`, lower case: asked about for every
+    /// payload file.
+    pub listed: HashSet<String>,
+}
+
+/// Which level the service pack takes the image to, and from which.
+struct Level {
+    /// The identity applicability is judged on: the image's, or, when this
+    /// SP is installed already, the image as it was before it.
+    before: Identity,
+    to_sp: u8,
+    /// spuninst's list of an earlier run of this same SP.
+    earlier: Option<SpRecord>,
+}
+
+impl Level {
+    fn of(session: &Session<'_>, pkg: &Package) -> Result<Self, EngineError> {
+        let id = &session.identity;
+        let view = View::new(session.fs, &session.image);
+        let path = record_path(session.image.windir());
+        let earlier: Option<SpRecord> = match view.read(&path)? {
+            Some(bytes) => {
+                Some(
+                    serde_json::from_slice(&bytes).map_err(|e| EngineError::State {
+                        path: session.image.win_path(&path),
+                        problem: e.to_string(),
+                    })?,
+                )
+            }
+            None => None,
+        };
+        match earlier {
+            Some(rec) if rec.kb == pkg.kb().to_string() && rec.to_sp == id.sp.0 => {
+                let mut before = id.clone();
+                before.sp = SpLevel(rec.from_sp);
+                Ok(Self {
+                    before,
+                    to_sp: rec.to_sp,
+                    earlier: Some(rec),
+                })
+            }
+            _ => Ok(Self {
+                before: id.clone(),
+                to_sp: id.sp.0 + 1,
+                earlier: None,
+            }),
+        }
+    }
 }
 
 /// `progress(stage, done, total)` is called as each stage starts (done 0)
@@ -53,12 +105,14 @@ pub fn sp_install(
     progress: &mut dyn FnMut(Stage, u64, u64),
 ) -> Result<SpReport, EngineError> {
     let image = &session.image;
-    let log_rel = join(image.windir(), "svcpack.log");
-    let log_path = image.host(&log_rel);
+    let log_path = opts
+        .log_path
+        .clone()
+        .unwrap_or_else(|| image.host(&join(image.windir(), "svcpack.log")));
     let mut log = InstallerLog::with_header(ImageLocale::of(&session.identity), &opts.command_line);
-    let to = session.identity.sp.0 + 1;
-    let level = SpLevel(to).csd_version();
-    let result = run(session, pkg, opts, &mut log, progress, log_path.clone());
+    let sp = Level::of(session, pkg)?;
+    let level = SpLevel(sp.to_sp).csd_version();
+    let result = run(session, pkg, opts, sp, &mut log, progress, log_path.clone());
     match result {
         Ok(report) => {
             progress(Stage::Cleanup, 0, 1);
@@ -97,6 +151,7 @@ fn run(
     session: &Session<'_>,
     pkg: &Package,
     opts: &SpOptions,
+    level: Level,
     log: &mut InstallerLog,
     progress: &mut dyn FnMut(Stage, u64, u64),
     log_path: PathBuf,
@@ -106,14 +161,18 @@ fn run(
     let id = &session.identity;
     progress(Stage::Inspect, 0, 1);
     log.msg(Stage::Inspect.msg(), &[]);
-    if let Some(reason) = applicability(pkg, id) {
+    if let Some(reason) = applicability(pkg, &level.before) {
         return Err(EngineError::NotApplicable {
             package: pkg.file_name.clone(),
             reason,
         });
     }
     let kb = pkg.kb().to_string();
-    let to_sp = id.sp.0 + 1;
+    let to_sp = level.to_sp;
+    if let Some(earlier) = &level.earlier {
+        let sp = SpLevel(to_sp).csd_version();
+        log.msg(Msg::SpInstalledAgain, &[&sp, &earlier.installed_at]);
+    }
     let system = format!(
         "{} {} ({})",
         id.product_name,
@@ -127,7 +186,7 @@ fn run(
     let mut view = View::new(fs, image);
     let mut reg = Registry::load(&view, image)?;
     reg.load_user_hives(&view);
-    let in_use = hotfix_image::in_use(fs, image)?;
+    let rules = FileRules::load(&view, &reg, opts.strict_versions)?;
     let windir = image.windir().clone();
     let backup_root = join(&windir, SP_UNINSTALL_DIR);
     let mut plan = Plan {
@@ -135,11 +194,12 @@ fn run(
         log,
         report: SpReport {
             kb: kb.clone(),
-            from_sp: id.sp.0,
+            from_sp: level.before.sp.0,
             to_sp,
             replaced: 0,
             added: 0,
             queued: 0,
+            swapped: 0,
             kept_newer: 0,
             unreadable_replaced: Vec::new(),
             space: SpaceNeed::default(),
@@ -147,16 +207,21 @@ fn run(
             superseded: Vec::new(),
             migrated: Vec::new(),
             outcome: Outcome::Success,
+            restarted: None,
             log: log_path.display().to_string(),
         },
-        record: SpRecord {
+        // Run again, setup adds to the first run's list: its backups hold
+        // the bytes from before the service pack.
+        record: level.earlier.unwrap_or_else(|| SpRecord {
             kb: kb.clone(),
             from_sp: id.sp.0,
             to_sp,
             installed_at: hotfix_txn::clock::utc_now(),
             files: Vec::new(),
             hives: Vec::new(),
-        },
+        }),
+        no_backup: opts.no_backup,
+        listed: HashSet::new(),
         written: Vec::new(),
         backup_lens: Vec::new(),
         restore_lens: Vec::new(),
@@ -170,9 +235,21 @@ fn run(
         .map(|c| (c, false))
         .chain(pkg.inf.replace_if_exist.iter().map(|c| (c, true)))
         .collect();
+    plan.listed = plan
+        .record
+        .files
+        .iter()
+        .map(|(t, _)| t.to_lowercase())
+        .collect();
     let mut resolver = image.resolver(fs);
     let mut queue = reg.queue();
     let queue_before = queue.clone();
+    let mut payload = Payload {
+        pkg,
+        rules: &rules,
+        queue: &mut queue,
+        resolver: &mut resolver,
+    };
     let mut replaced_backups = Vec::new();
     let total = lines.len() as u64;
     let inspecting = tracing::debug_span!("inspect", lines = total).entered();
@@ -183,44 +260,13 @@ fn run(
     for (i, (line, if_exists)) in lines.iter().enumerate() {
         opts.check_cancel(&setup)?;
         progress(Stage::Inspect, i as u64 + 1, total);
-        let win = win_target(line).ok_or_else(|| EngineError::Damaged {
-            package: pkg.file_name.clone(),
-            problem: format!("update.inf names unknown directory id {}", line.dest.dirid),
-        })?;
-        let target = resolver.resolve(&win)?;
-        hotfix_engine::check_writable(image, &target, || {
-            format!("{}: update.inf section [{}]", pkg.file_name, line.section)
-        })?;
-        let file = pkg.file(&line.source)?;
-        let host = image.host(&target);
-        // The image's copy, read only as far as the decision needs.
-        let cur = if fs.metadata(&host).is_ok_and(|m| m.is_file()) {
-            Some(fs.open_read_at(&host).map_err(|e| EngineError::Io {
-                what: "read",
-                path: image.win_path(&target),
-                source: e,
-            })?)
-        } else {
-            None
-        };
-        let planned = Planned {
-            target: &target,
-            file,
-        };
-        plan.decide(
-            &planned,
-            cur.as_deref(),
-            *if_exists,
-            opts,
-            &in_use,
-            &mut queue,
-            &kb,
-        )?
-        .inspect(|b| replaced_backups.push((target.clone(), b.clone())));
+        if let Some(b) = plan.install_line(&mut payload, line, *if_exists)? {
+            replaced_backups.push(b);
+        }
     }
     drop(inspecting);
     let migration = if to_sp == 1 {
-        plan.migrate_dual_mode(session, &in_use, &mut queue, &mut reg, &kb)?
+        plan.migrate_dual_mode(session, &rules, &mut queue, &mut reg, &kb)?
     } else {
         crate::dual::Migration::default()
     };
@@ -239,8 +285,12 @@ fn run(
         ],
     );
     let hives = reg.files();
-    for hive in &hives {
+    for hive in hives.iter().filter(|_| !opts.no_backup) {
         let backup = join(&backup_root, &format!("registry/{}", hive.file_name()));
+        // The first run's copy is the registry from before the SP.
+        if plan.view.exists(&backup) {
+            continue;
+        }
         plan.link(&backup, hive);
         plan.record
             .hives
@@ -260,17 +310,25 @@ fn run(
     // The hives are backed up whole, so the old values are not kept.
     reg.apply_inf_lines(&pkg.inf.add_reg, &pkg.inf.del_reg, plan.log)?;
     register_uninstall(&mut reg, plan.log, id, to_sp, &image.win_path(&backup_root))?;
-    if queue != queue_before {
-        reg.set_queue(&queue)?;
+    rules.save_queue(plan.view, &mut reg, &queue)?;
+    let restart_needed = queue != queue_before;
+    if opts.restart && (restart_needed || opts.force_restart) {
+        let steps = run_queue(plan.view, &mut reg)?;
+        plan.log
+            .msg(Msg::SpRestartedAtEnd, &[&steps.len().to_string()]);
+        plan.report.restarted = Some(RestartReport { steps });
     }
     // Only the hives the service pack changed are written.
     for hive in reg.store(plan.view)? {
         plan.count_planned(hive)?;
     }
-    let record_bytes = serde_json::to_vec_pretty(&plan.record).unwrap_or_default();
-    plan.view
-        .put_bytes(&record_path(&windir), Arc::new(record_bytes));
-    plan.count_planned(record_path(&windir))?;
+    // Without backups there is nothing for spuninst to give back.
+    if !opts.no_backup {
+        let record_bytes = serde_json::to_vec_pretty(&plan.record).unwrap_or_default();
+        plan.view
+            .put_bytes(&record_path(&windir), Arc::new(record_bytes));
+        plan.count_planned(record_path(&windir))?;
+    }
 
     opts.check_cancel(&setup)?;
     progress(Stage::DiskSpace, 0, 1);
@@ -333,9 +391,10 @@ fn run(
             &summary.dirs.to_string(),
         ],
     );
-    if report.queued > 0 {
+    if restart_needed && report.restarted.is_none() {
         report.outcome = Outcome::RestartRequired;
-        log.msg(Msg::FilesQueued, &[&report.queued.to_string()]);
+        let queued = report.queued + report.swapped;
+        log.msg(Msg::FilesQueued, &[&queued.to_string()]);
     }
     progress(Stage::Install, 1, 1);
 

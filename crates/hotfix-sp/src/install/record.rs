@@ -99,17 +99,40 @@ pub(crate) fn state_rel(s: &str) -> Result<RelPath, EngineError> {
 }
 
 impl Plan<'_, '_> {
-    /// Gives the file's current bytes a second name in
-    /// `$NtServicePackUninstall$` and records it for spuninst.
-    pub(super) fn keep_old(&mut self, target: &RelPath) -> RelPath {
-        let backup = join(
+    /// Where spuninst finds the bytes `target` had before the SP, or
+    /// `None` when spuninst's list already has the file (an earlier run of
+    /// this SP keeps the older bytes, which must not be overwritten).
+    /// With `/nobackup`, never.
+    pub(crate) fn backup_for(&self, target: &RelPath) -> Option<RelPath> {
+        if self.no_backup || self.listed(target) {
+            return None;
+        }
+        Some(join(
             &join(self.view.image().windir(), SP_UNINSTALL_DIR),
             &format!("files/{}", target.as_str()),
-        );
+        ))
+    }
+
+    fn listed(&self, target: &RelPath) -> bool {
+        self.listed.contains(&target.as_str().to_lowercase())
+    }
+
+    /// Adds `target` to spuninst's list (once): restored from `backup`, or
+    /// removed when `None` (the SP added it).
+    pub(crate) fn note_backup(&mut self, target: &RelPath, backup: Option<&RelPath>) {
+        if self.listed.insert(target.as_str().to_lowercase()) {
+            self.record.files.push((
+                target.as_str().to_owned(),
+                backup.map(|b| b.as_str().to_owned()),
+            ));
+        }
+    }
+
+    /// Gives the file's current bytes a second name in
+    /// `$NtServicePackUninstall$` and records it for spuninst.
+    fn keep_old(&mut self, target: &RelPath, backup: RelPath) -> RelPath {
         self.link(&backup, target);
-        self.record
-            .files
-            .push((target.as_str().to_owned(), Some(backup.as_str().to_owned())));
+        self.note_backup(target, Some(&backup));
         backup
     }
 
@@ -117,23 +140,16 @@ impl Plan<'_, '_> {
     /// migrated fixes) so that spuninst puts it back: its backup when it
     /// exists on disk, else `None` (spuninst removes it).
     pub(crate) fn track(&mut self, target: &RelPath) -> Option<RelPath> {
-        if self
-            .record
-            .files
-            .iter()
-            .any(|(t, _)| t.eq_ignore_ascii_case(target.as_str()))
-        {
-            return None;
-        }
+        let backup = self.backup_for(target)?;
         let on_disk = self
             .view
             .fs()
             .metadata(&self.view.image().host(target))
             .is_ok_and(|m| m.is_file());
         if on_disk {
-            return Some(self.keep_old(target));
+            return Some(self.keep_old(target, backup));
         }
-        self.record.files.push((target.as_str().to_owned(), None));
+        self.note_backup(target, None);
         None
     }
 
@@ -189,7 +205,14 @@ impl Plan<'_, '_> {
         Ok(())
     }
 
-    pub(super) fn link(&mut self, to: &RelPath, from: &RelPath) {
+    pub(crate) fn link(&mut self, to: &RelPath, from: &RelPath) {
+        self.count_link(to, from);
+        self.view.put(to, Content::Disk(from.clone()));
+    }
+
+    /// Counts a second name `to` for the disk file `from` (a hard link, or
+    /// a copy where the filesystem has none).
+    pub(crate) fn count_link(&mut self, to: &RelPath, from: &RelPath) {
         let len = self
             .view
             .fs()
@@ -197,6 +220,5 @@ impl Plan<'_, '_> {
             .map_or(0, |m| m.len);
         self.backup_lens.push(len);
         self.new_paths.push(to.clone());
-        self.view.put(to, Content::Disk(from.clone()));
     }
 }

@@ -1,10 +1,11 @@
 //! What the caller sees of `sp install`: its switches, its stages and its
 //! report; and the note of a cancel that came too late to act on.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use hotfix_engine::{EngineError, InstallerLog, Outcome};
+use hotfix_engine::{EngineError, InstallerLog, Outcome, RestartReport};
 use hotfix_i18n::{Lang, Msg};
 use serde::Serialize;
 
@@ -17,6 +18,16 @@ pub struct SpOptions {
     pub strict_versions: bool,
     /// The command line, for the log and the journal.
     pub command_line: String,
+    /// Without `/norestart`: perform the boot-time step at the end, in the
+    /// same transaction, as the original restarted the machine.
+    pub restart: bool,
+    /// `/forcerestart`: perform it even when nothing was queued.
+    pub force_restart: bool,
+    /// `/nobackup` (`-n`): no `$NtServicePackUninstall$`; the service pack
+    /// cannot be removed.
+    pub no_backup: bool,
+    /// `/log:<path>` (a host path) instead of `%windir%\svcpack.log`.
+    pub log_path: Option<PathBuf>,
     /// Set by a Ctrl-C handler: checked between stages (and files) until the
     /// point of no return, after which setup finishes regardless.
     pub cancel: Option<Arc<AtomicBool>>,
@@ -110,6 +121,8 @@ pub struct SpReport {
     pub added: usize,
     /// Files queued for the restart (in use).
     pub queued: usize,
+    /// KnownDLLs swapped: the mapped copy moved aside, deleted at restart.
+    pub swapped: usize,
     /// Files kept because the image has a newer build (a later hotfix).
     pub kept_newer: usize,
     /// Files whose version could not be read and were replaced (rule R3).
@@ -124,6 +137,8 @@ pub struct SpReport {
     pub migrated: Vec<String>,
     /// 0 or 3010.
     pub outcome: Outcome,
+    /// The boot-time step performed at the end (without `/norestart`).
+    pub restarted: Option<RestartReport>,
     /// svcpack.log.
     pub log: String,
 }
