@@ -4,9 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use hotfix_dataset::{DEFAULT_DATA, DataSet};
+use hotfix_dataset::{DEFAULT_DATA, DataSet, FileRow, Update};
 use hotfix_fs::{Fs, MemFs};
-use hotfix_model::{Language, Product, SpLevel};
+use hotfix_model::{Language, PayloadFolder, Product, SpLevel};
 use hotfix_package::Package;
 use hotfix_synth::{GenerateSpec, SynthOptions, Synthesized, generate, synth};
 
@@ -53,11 +53,54 @@ pub fn generate_image_at(
     kbs: &[&str],
     level: SpLevel,
 ) -> Result<(), BoxError> {
-    let data = data_for(kbs)?;
+    generate_image_of(fs, root, &data_for(kbs)?, level)
+}
+
+/// Generates an XP (ENU) image at service-pack `level` at `root` holding
+/// the base files of `data`'s updates (no dllcache copies).
+pub fn generate_image_of(
+    fs: &dyn Fs,
+    root: &Path,
+    data: &DataSet,
+    level: SpLevel,
+) -> Result<(), BoxError> {
     let mut spec = GenerateSpec::new(Product::WindowsXp, level, Language::ENU);
     spec.dllcache = false;
-    generate(fs, root, &spec, &data, &mut |_, _| {})?;
+    generate(fs, root, &spec, data, &mut |_, _| {})?;
     Ok(())
+}
+
+/// An XP SP2 update `kb` that replaces one file, `system32\<name>`, with a
+/// GDR (5.1.2600.3000) and a QFE (5.1.2600.3001) copy: the smallest
+/// package the command-line tests install.
+pub fn one_file_update(kb: &str, name: &str) -> Result<Update, BoxError> {
+    let row = |version: &str, folder: &str| -> Result<FileRow, BoxError> {
+        Ok(FileRow {
+            name: name.into(),
+            version: Some(version.parse()?),
+            size: 6000,
+            date: None,
+            time: None,
+            folder: PayloadFolder::from_folder(folder)
+                .ok_or_else(|| format!("{folder} is not a payload folder"))?,
+            subfolder: None,
+            sp: Some(SpLevel(2)),
+            dest: format!("system32\\{name}"),
+            alt: 0,
+        })
+    };
+    Ok(Update {
+        kb: kb.parse()?,
+        bulletin: None,
+        title: format!("Test {kb}"),
+        product: Product::WindowsXp,
+        package_names: Vec::new(),
+        table_captions: Vec::new(),
+        files: vec![
+            row("5.1.2600.3000", "SP2GDR")?,
+            row("5.1.2600.3001", "SP2QFE")?,
+        ],
+    })
 }
 
 /// An in-memory XP SP2 image at [`ROOT`] for `kbs`, fully durable.

@@ -7,51 +7,25 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use hotfix_dataset::{DataSet, FileRow, Update};
+use hotfix_dataset::DataSet;
 use hotfix_fs::OsFs;
 use hotfix_hive::{Hive, Value};
-use hotfix_model::{Language, PayloadFolder, Product, SpLevel};
-use hotfix_synth::{GenerateSpec, SynthOptions, generate, synth};
-use hotfix_testkit::fixture::FROZEN_TIME;
-
-fn update(kb: &str, name: &str) -> Update {
-    let row = |version: &str, folder: &str| FileRow {
-        name: name.into(),
-        version: Some(version.parse().expect("version")),
-        size: 6000,
-        date: None,
-        time: None,
-        folder: PayloadFolder::from_folder(folder).expect("folder"),
-        subfolder: None,
-        sp: Some(SpLevel(2)),
-        dest: format!("system32\\{name}"),
-        alt: 0,
-    };
-    Update {
-        kb: kb.parse().expect("kb"),
-        bulletin: None,
-        title: format!("Test {kb}"),
-        product: Product::WindowsXp,
-        package_names: Vec::new(),
-        table_captions: Vec::new(),
-        files: vec![
-            row("5.1.2600.3000", "SP2GDR"),
-            row("5.1.2600.3001", "SP2QFE"),
-        ],
-    }
-}
+use hotfix_model::{Language, SpLevel};
+use hotfix_synth::{SynthOptions, synth};
+use hotfix_testkit::fixture::{FROZEN_TIME, generate_image_of, one_file_update};
 
 /// An XP SP2 ENU image on disk and two packages for it.
 fn fixture() -> (tempfile::TempDir, PathBuf, Vec<PathBuf>) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let updates = vec![update("KB970001", "foo.dll"), update("KB970002", "bar.dll")];
+    let updates = vec![
+        one_file_update("KB970001", "foo.dll").expect("update"),
+        one_file_update("KB970002", "bar.dll").expect("update"),
+    ];
     let image = dir.path().join("image");
-    let mut spec = GenerateSpec::new(Product::WindowsXp, SpLevel(2), Language::ENU);
-    spec.dllcache = false;
     let data = DataSet {
         updates: updates.clone(),
     };
-    generate(&OsFs, &image, &spec, &data, &mut |_, _| {}).expect("generate");
+    generate_image_of(&OsFs, &image, &data, SpLevel(2)).expect("generate");
     let opts = SynthOptions {
         language: Language::ENU,
         sfx: false,

@@ -5,42 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use hotfix_dataset::{DataSet, FileRow, Update};
+use hotfix_dataset::DataSet;
 use hotfix_fs::OsFs;
 use hotfix_image::{Image, lock_files};
-use hotfix_model::{Language, PayloadFolder, Product, SpLevel};
-use hotfix_synth::{GenerateSpec, SynthOptions, generate, synth};
+use hotfix_model::{Language, SpLevel};
+use hotfix_synth::{SynthOptions, synth};
+use hotfix_testkit::fixture::{generate_image_of, one_file_update};
 use hotfix_testkit::snapshot;
-
-fn row(name: &str, version: &str, folder: &str) -> FileRow {
-    FileRow {
-        name: name.into(),
-        version: Some(version.parse().expect("version")),
-        size: 6000,
-        date: None,
-        time: None,
-        folder: PayloadFolder::from_folder(folder).expect("folder"),
-        subfolder: None,
-        sp: Some(SpLevel(2)),
-        dest: format!("system32\\{name}"),
-        alt: 0,
-    }
-}
-
-fn update(kb: &str, name: &str) -> Update {
-    Update {
-        kb: kb.parse().expect("kb"),
-        bulletin: None,
-        title: format!("Test {kb}"),
-        product: Product::WindowsXp,
-        package_names: Vec::new(),
-        table_captions: Vec::new(),
-        files: vec![
-            row(name, "5.1.2600.3000", "SP2GDR"),
-            row(name, "5.1.2600.3001", "SP2QFE"),
-        ],
-    }
-}
 
 struct Fixture {
     dir: tempfile::TempDir,
@@ -52,19 +23,20 @@ struct Fixture {
 /// Japanese qux.
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
-    let updates = vec![
-        update("KB970001", "foo.dll"),
-        update("KB970002", "bar.dll"),
-        update("KB970003", "baz.dll"),
-        update("KB970004", "qux.dll"),
-    ];
+    let updates: Vec<_> = [
+        ("KB970001", "foo.dll"),
+        ("KB970002", "bar.dll"),
+        ("KB970003", "baz.dll"),
+        ("KB970004", "qux.dll"),
+    ]
+    .into_iter()
+    .map(|(kb, name)| one_file_update(kb, name).expect("update"))
+    .collect();
     let image = dir.path().join("image");
-    let mut spec = GenerateSpec::new(Product::WindowsXp, SpLevel(2), Language::ENU);
-    spec.dllcache = false;
     let data = DataSet {
         updates: updates.clone(),
     };
-    generate(&OsFs, &image, &spec, &data, &mut |_, _| {}).expect("generate");
+    generate_image_of(&OsFs, &image, &data, SpLevel(2)).expect("generate");
     let mut pkgs = Vec::new();
     for (i, u) in updates.iter().enumerate() {
         let language = if i == 3 { Language::JPN } else { Language::ENU };
