@@ -17,6 +17,7 @@ mod log;
 mod rank;
 mod record;
 mod registry;
+mod report;
 mod restart;
 mod session;
 mod uninstall;
@@ -37,6 +38,7 @@ pub use record::{
     save_record, sha256_hex,
 };
 pub use registry::{HiveName, Registry};
+pub use report::{OnLine, OnStage, Reporter, Silent, Stage};
 pub use restart::{RestartReport, RestartStep, restart, run_queue};
 pub use session::{Session, Wait};
 pub use uninstall::{Restored, UninstallReport, uninstall};

@@ -10,6 +10,7 @@ use hotfix_txn::{Recovered, recover};
 
 use crate::EngineError;
 use crate::record::StatePaths;
+use crate::report::Reporter;
 
 /// Whether to wait for another process holding the image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,12 +40,12 @@ pub struct Session<'f> {
 impl<'f> Session<'f> {
     /// Opens the image at `root`, takes its lock (waiting or not) and
     /// finishes or rolls back any interrupted transaction first.
-    /// `notify` receives the one-line messages a user should see.
+    /// `reporter` receives the notices a user should see.
     pub fn open(
         fs: &'f dyn Fs,
         root: &Path,
         wait: Wait,
-        notify: &mut dyn FnMut(&str),
+        reporter: &mut dyn Reporter,
     ) -> Result<Self, EngineError> {
         let image = Image::open(fs, root)?;
         let sd = image.state_dir();
@@ -70,7 +71,7 @@ impl<'f> Session<'f> {
                 });
             }
             LockAttempt::Busy => {
-                notify(&format!(
+                reporter.notice(&format!(
                     "waiting for another hotfix process to finish with {} (lock held on {})",
                     root.display(),
                     lock_path.display()
@@ -85,7 +86,7 @@ impl<'f> Session<'f> {
         };
         let recovered = recover(fs, &sd)?;
         if let Some(msg) = recovered.describe() {
-            notify(&msg);
+            reporter.notice(&msg);
         }
         let identity = image.identity(fs)?;
         let paths: StatePaths = sd.clone();

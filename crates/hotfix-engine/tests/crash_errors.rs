@@ -26,12 +26,12 @@ struct Tally {
 }
 
 fn run(fs: &dyn Fs, pkgs: &[Package]) -> Result<(), EngineError> {
-    let session = Session::open(fs, &root(), Wait::NoWait, &mut |_| {})?;
+    let session = Session::open(fs, &root(), Wait::NoWait, &mut hotfix_engine::Silent)?;
     let opts = InstallOptions {
         command_line: "hotfix install /quiet /norestart".into(),
         ..Default::default()
     };
-    hotfix_engine::install(&session, pkgs, &opts, &mut |_| {}).map(drop)
+    hotfix_engine::install(&session, pkgs, &opts, &mut hotfix_engine::Silent).map(drop)
 }
 
 fn snap(fs: &dyn Fs) -> Snapshot {
@@ -49,13 +49,14 @@ fn check(
     let live = base.fork();
     let faulty = FaultFs::with_plan(live.clone(), FaultPlan { at_step: n, kind });
     let at = format!("step {n} {kind:?}");
-    let opened = Session::open(&faulty, &root(), Wait::NoWait, &mut |_| {}).map(drop);
+    let opened =
+        Session::open(&faulty, &root(), Wait::NoWait, &mut hotfix_engine::Silent).map(drop);
     let refused_at_open = opened.is_err();
     let result = opened.and_then(|()| run(&faulty, pkgs));
     let Err(e) = result else {
         // Only a step after the commit point (cleanup, the log) may fail
         // without failing the command; the next run finishes the cleanup.
-        drop(Session::open(&live, &root(), Wait::NoWait, &mut |_| {}).unwrap());
+        drop(Session::open(&live, &root(), Wait::NoWait, &mut hotfix_engine::Silent).unwrap());
         assert_eq!(snap(&live).diff(post), None, "{at}: succeeded but not post");
         tally.after_commit += 1;
         return;

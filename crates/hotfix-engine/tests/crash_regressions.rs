@@ -15,7 +15,7 @@ fn state_dir_creation_is_durable_before_the_first_journal() {
     let fs = mem_image(&OVERLAPPING[..1]).unwrap();
     let state = root().join("WINDOWS/$hotfix$");
     assert!(!fs.exists(&state));
-    drop(Session::open(&fs, &root(), Wait::NoWait, &mut |_| {}).unwrap());
+    drop(Session::open(&fs, &root(), Wait::NoWait, &mut hotfix_engine::Silent).unwrap());
     let after_cut = fs.crash_image(CrashVariant::LoseUnsynced);
     assert!(
         after_cut.metadata(&state).is_ok_and(|m| m.is_dir()),
@@ -28,8 +28,10 @@ fn install_with(fault: hotfix_fs::FaultPlan) -> (hotfix_fs::MemFs, hotfix_engine
     let live = mem_image(&OVERLAPPING[..1]).unwrap();
     let faulty = hotfix_fs::FaultFs::with_plan(live.clone(), fault);
     let opts = hotfix_engine::InstallOptions::default();
-    let err = Session::open(&faulty, &root(), Wait::NoWait, &mut |_| {})
-        .and_then(|s| hotfix_engine::install(&s, &pkgs, &opts, &mut |_| {}).map(drop))
+    let err = Session::open(&faulty, &root(), Wait::NoWait, &mut hotfix_engine::Silent)
+        .and_then(|s| {
+            hotfix_engine::install(&s, &pkgs, &opts, &mut hotfix_engine::Silent).map(drop)
+        })
         .unwrap_err();
     (live, err)
 }

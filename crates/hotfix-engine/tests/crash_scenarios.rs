@@ -14,7 +14,7 @@ use hotfix_testkit::fixture::{FROZEN_TIME, OVERLAPPING, mem_image, open_packages
 use hotfix_testkit::sweep::{SweepReport, sweep};
 
 fn open(fs: &dyn Fs) -> Result<Session<'_>, EngineError> {
-    Session::open(fs, &root(), Wait::NoWait, &mut |_| {})
+    Session::open(fs, &root(), Wait::NoWait, &mut hotfix_engine::Silent)
 }
 
 fn install(fs: &dyn Fs, pkgs: &[Package]) -> Result<(), EngineError> {
@@ -23,7 +23,7 @@ fn install(fs: &dyn Fs, pkgs: &[Package]) -> Result<(), EngineError> {
         command_line: "hotfix install /quiet /norestart".into(),
         ..Default::default()
     };
-    hotfix_engine::install(&s, pkgs, &opts, &mut |_| {}).map(drop)
+    hotfix_engine::install(&s, pkgs, &opts, &mut hotfix_engine::Silent).map(drop)
 }
 
 fn restart(fs: &dyn Fs) -> Result<(), EngineError> {
@@ -48,7 +48,7 @@ fn install_restart(fs: &dyn Fs, pkgs: &[Package]) -> Result<(), EngineError> {
         restart: true,
         ..Default::default()
     };
-    let report = hotfix_engine::install(&s, pkgs, &opts, &mut |_| {})?;
+    let report = hotfix_engine::install(&s, pkgs, &opts, &mut hotfix_engine::Silent)?;
     assert!(report.restarted.is_some(), "files in use: the step runs");
     Ok(())
 }
@@ -108,7 +108,7 @@ fn install_nobackup(fs: &dyn Fs, pkgs: &[Package]) -> Result<(), EngineError> {
         no_backup: true,
         ..Default::default()
     };
-    hotfix_engine::install(&s, pkgs, &opts, &mut |_| {}).map(drop)
+    hotfix_engine::install(&s, pkgs, &opts, &mut hotfix_engine::Silent).map(drop)
 }
 
 /// The KnownDLL fixture: KB925902 replaces gdi32.dll and user32.dll, both

@@ -148,7 +148,13 @@ fn planted_journals_are_refused_by_every_command_and_left_alone() {
         let before = g.lab.snapshot();
         // Every command opens a session first: install, uninstall, chain,
         // restart, list, verify and reg query all stop here.
-        let err = Session::open(&g.lab.fs, &g.lab.root, Wait::NoWait, &mut |_| {}).expect_err(what);
+        let err = Session::open(
+            &g.lab.fs,
+            &g.lab.root,
+            Wait::NoWait,
+            &mut hotfix_engine::Silent,
+        )
+        .expect_err(what);
         let msg = err.to_string();
         assert!(
             matches!(err, EngineError::Txn(TxnError::BadJournal { .. })),
@@ -190,7 +196,8 @@ fn a_planted_journal_through_a_symlink_never_moves_a_host_file() {
     }];
     let bytes = journal.encode(&HostKey::from_bytes([3; 32]));
     std::fs::write(root.join(JOURNAL), &bytes).unwrap();
-    let err = Session::open(&OsFs, &root, Wait::NoWait, &mut |_| {}).expect_err("refused");
+    let err =
+        Session::open(&OsFs, &root, Wait::NoWait, &mut hotfix_engine::Silent).expect_err("refused");
     assert!(err.to_string().contains("refused"), "{err}");
     assert_eq!(std::fs::read(&secret).unwrap(), b"outside the image");
     assert_eq!(std::fs::read(root.join(JOURNAL)).unwrap(), bytes);

@@ -13,8 +13,14 @@ fn installed() -> (MemFs, std::path::PathBuf) {
     hotfix_txn::clock::freeze(FROZEN_TIME);
     let fs = mem_image(&OVERLAPPING).unwrap();
     let pkgs = open_packages(&OVERLAPPING[..1]).unwrap();
-    let s = Session::open(&fs, &root(), Wait::NoWait, &mut |_| {}).unwrap();
-    hotfix_engine::install(&s, &pkgs, &InstallOptions::default(), &mut |_| {}).unwrap();
+    let s = Session::open(&fs, &root(), Wait::NoWait, &mut hotfix_engine::Silent).unwrap();
+    hotfix_engine::install(
+        &s,
+        &pkgs,
+        &InstallOptions::default(),
+        &mut hotfix_engine::Silent,
+    )
+    .unwrap();
     let record = s.image.host(&s.paths.record(OVERLAPPING[0]).unwrap());
     (fs, record)
 }
@@ -29,7 +35,7 @@ fn write_json(fs: &MemFs, path: &std::path::Path, v: &Value) {
 
 /// Loads every record, changes the title of the first and saves it back.
 fn rewrite(fs: &MemFs) -> Result<(), EngineError> {
-    let s = Session::open(fs, &root(), Wait::NoWait, &mut |_| {})?;
+    let s = Session::open(fs, &root(), Wait::NoWait, &mut hotfix_engine::Silent)?;
     let mut view = View::new(fs, &s.image);
     let mut recs = load_records(&view, &s.paths)?;
     recs[0].title = "rewritten".into();

@@ -109,9 +109,14 @@ fn a_symlink_pointing_out_of_the_image_is_refused() {
     std::fs::remove_file(&target).unwrap();
     std::os::unix::fs::symlink(tmp.path().join("outside/secret.dll"), &target).unwrap();
     let outside_before = tree(&tmp.path().join("outside"));
-    let session = Session::open(&OsFs, &root, Wait::NoWait, &mut |_| {}).unwrap();
-    let err = hotfix_engine::install(&session, &[package(&u)], &opts(), &mut |_| {})
-        .expect_err("must refuse");
+    let session = Session::open(&OsFs, &root, Wait::NoWait, &mut hotfix_engine::Silent).unwrap();
+    let err = hotfix_engine::install(
+        &session,
+        &[package(&u)],
+        &opts(),
+        &mut hotfix_engine::Silent,
+    )
+    .expect_err("must refuse");
     assert!(err.to_string().contains("link"), "{err}");
     assert_eq!(tree(&tmp.path().join("outside")), outside_before);
     assert!(
@@ -131,8 +136,14 @@ fn a_hard_link_to_a_file_outside_is_replaced_not_written_through() {
     std::fs::remove_file(&target).unwrap();
     std::fs::hard_link(tmp.path().join("outside/secret.dll"), &target).unwrap();
     let outside_before = tree(&tmp.path().join("outside"));
-    let session = Session::open(&OsFs, &root, Wait::NoWait, &mut |_| {}).unwrap();
-    hotfix_engine::install(&session, &[package(&u)], &opts(), &mut |_| {}).unwrap();
+    let session = Session::open(&OsFs, &root, Wait::NoWait, &mut hotfix_engine::Silent).unwrap();
+    hotfix_engine::install(
+        &session,
+        &[package(&u)],
+        &opts(),
+        &mut hotfix_engine::Silent,
+    )
+    .unwrap();
     // The file outside keeps its bytes: the install renamed a new file over
     // the name in the image instead of writing into the shared inode.
     assert_eq!(tree(&tmp.path().join("outside")), outside_before);

@@ -14,7 +14,7 @@ mod restore;
 mod space;
 mod uninstall;
 
-pub use install::{SpOptions, SpReport, Stage, sp_install};
+pub use install::{SpOptions, SpReport, sp_install};
 pub use restore::{RestorePoint, create_restore_point, list_restore_points, restore};
 pub use space::{SpaceNeed, mb};
 pub use uninstall::{SpUninstallReport, sp_uninstall};

@@ -10,7 +10,8 @@
 use std::collections::BTreeSet;
 
 use hotfix_engine::{
-    Content, EngineError, ImageLocale, InstallRecord, InstallerLog, Session, View, load_records,
+    Content, EngineError, ImageLocale, InstallRecord, InstallerLog, Reporter, Session, View,
+    load_records,
 };
 use hotfix_i18n::Msg;
 use hotfix_model::SpLevel;
@@ -39,7 +40,7 @@ pub struct SpUninstallReport {
 /// Removes the installed service pack.
 pub fn sp_uninstall(
     session: &Session<'_>,
-    notify: &mut dyn FnMut(&str),
+    reporter: &mut dyn Reporter,
 ) -> Result<SpUninstallReport, EngineError> {
     let image = &session.image;
     let mut view = View::new(session.fs, image);
@@ -63,7 +64,7 @@ pub fn sp_uninstall(
         .map(|r| r.kb.clone())
         .collect();
     if !later.is_empty() {
-        notify(&format!(
+        reporter.notice(&format!(
             "warning: these updates were installed after {} and are removed with it: {}",
             SpLevel(record.to_sp).csd_version(),
             later.join(", ")
@@ -153,12 +154,12 @@ pub fn sp_uninstall(
         }
         let path = image.host(&join(image.windir(), "Xpsp1hfm.log"));
         if let Err(e) = hfm.append_to(session.fs, &path) {
-            notify(&format!("warning: could not write {}: {e}", path.display()));
+            reporter.notice(&format!("warning: could not write {}: {e}", path.display()));
         }
     }
     let log_path = image.host(&join(image.windir(), "spuninst.log"));
     if let Err(e) = log.append_to(session.fs, &log_path) {
-        notify(&format!(
+        reporter.notice(&format!(
             "warning: could not write {}: {e}",
             log_path.display()
         ));

@@ -33,13 +33,13 @@ fn run_sp(fs: &dyn Fs, pkg: &Package) -> Result<(), EngineError> {
 
 /// `restart`: without `/norestart`, the restart step at the end.
 fn run_sp_with(fs: &dyn Fs, pkg: &Package, restart: bool) -> Result<(), EngineError> {
-    let session = Session::open(fs, &root(), Wait::NoWait, &mut |_| {})?;
+    let session = Session::open(fs, &root(), Wait::NoWait, &mut hotfix_engine::Silent)?;
     let opts = SpOptions {
         command_line: "hotfix sp install".into(),
         restart,
         ..Default::default()
     };
-    let report = sp_install(&session, pkg, &opts, &mut |_, _, _| {})?;
+    let report = sp_install(&session, pkg, &opts, &mut hotfix_engine::Silent)?;
     assert_eq!(report.restarted.is_some(), restart, "{report:?}");
     Ok(())
 }
@@ -62,13 +62,14 @@ fn sp1_install_with_dual_mode_migration_crashed_anywhere_recovers_to_pre_or_post
     let kbs = ["KB828035"];
     let base = mem_image_at(&kbs, SpLevel(0)).unwrap();
     {
-        let session = Session::open(&base, &root(), Wait::NoWait, &mut |_| {}).unwrap();
+        let session =
+            Session::open(&base, &root(), Wait::NoWait, &mut hotfix_engine::Silent).unwrap();
         let opts = InstallOptions {
             command_line: "hotfix install".into(),
             ..Default::default()
         };
         let fix = open_packages(&kbs).unwrap();
-        hotfix_engine::install(&session, &fix, &opts, &mut |_| {}).unwrap();
+        hotfix_engine::install(&session, &fix, &opts, &mut hotfix_engine::Silent).unwrap();
     }
     base.sync_all();
     let pkg = service_pack(&data_for(&kbs).unwrap(), 1);

@@ -7,7 +7,7 @@
 //! Then SP2: the fix is "Superseded by Service Pack 2", and cancelling
 //! setup (the Ctrl-C flag) before and after the point of no return.
 
-use hotfix_engine::{InstallOptions, InstallRecord, Session, Status, Wait};
+use hotfix_engine::{InstallOptions, InstallRecord, OnStage, Session, Stage, Status, Wait};
 use hotfix_fs::{Fs, MemFs};
 use hotfix_model::{FileVersion, Language, Product, SpLevel};
 use hotfix_package::Package;
@@ -20,7 +20,7 @@ const DUAL: [&str; 4] = ["KB828035", "KB835732", "KB833987", "KB839645"];
 const KB: &str = "KB828035";
 
 fn open(fs: &MemFs) -> Session<'_> {
-    Session::open(fs, &root(), Wait::NoWait, &mut |_| {}).unwrap()
+    Session::open(fs, &root(), Wait::NoWait, &mut hotfix_engine::Silent).unwrap()
 }
 
 fn version(fs: &MemFs, rel: &str) -> FileVersion {
@@ -46,7 +46,7 @@ fn rtm_with_fix() -> (MemFs, Package) {
         ..Default::default()
     };
     let fix = open_packages(&[KB]).unwrap();
-    hotfix_engine::install(&session, &fix, &opts, &mut |_| {}).unwrap();
+    hotfix_engine::install(&session, &fix, &opts, &mut hotfix_engine::Silent).unwrap();
     drop(session);
     let sp = synth_sp(
         &data,
@@ -68,7 +68,7 @@ fn install_sp(fs: &MemFs, pkg: &Package) -> hotfix_sp::SpReport {
         command_line: "hotfix sp install".into(),
         ..Default::default()
     };
-    sp_install(&open(fs), pkg, &opts, &mut |_, _, _| {}).unwrap()
+    sp_install(&open(fs), pkg, &opts, &mut hotfix_engine::Silent).unwrap()
 }
 
 #[test]
@@ -151,7 +151,7 @@ fn sp1_migrates_verify_reports_once_and_removing_sp1_restores_the_pre_sp1_fix() 
     let err = hotfix_engine::uninstall(&session, &[KB.to_owned()], "hotfix uninstall");
     assert!(err.is_err());
 
-    let removed = sp_uninstall(&session, &mut |_| {}).unwrap();
+    let removed = sp_uninstall(&session, &mut hotfix_engine::Silent).unwrap();
     drop(session);
     assert_eq!(removed.restored_pre_sp1, vec![KB.to_owned()]);
     assert_eq!(
@@ -213,7 +213,7 @@ fn a_fix_sp2_contains_is_superseded_not_to_be_reinstalled() {
         .collect();
     assert_eq!(sps, ["KB324720", "KB835935"]);
     // Removing SP2 forgets that it superseded anything.
-    sp_uninstall(&session, &mut |_| {}).unwrap();
+    sp_uninstall(&session, &mut hotfix_engine::Silent).unwrap();
     let v = hotfix_engine::verify(&session).unwrap();
     assert_eq!(v.hotfixes[0].status, Status::Current, "{}", v.text);
 }
@@ -229,7 +229,7 @@ fn a_cancel_before_the_point_of_no_return_writes_nothing() {
         cancel: Some(cancel),
         ..Default::default()
     };
-    let err = sp_install(&open(&fs), &sp1, &opts, &mut |_, _, _| {}).unwrap_err();
+    let err = sp_install(&open(&fs), &sp1, &opts, &mut hotfix_engine::Silent).unwrap_err();
     assert!(
         matches!(err, hotfix_engine::EngineError::Cancelled(_)),
         "{err}"
@@ -252,12 +252,12 @@ fn a_cancel_after_the_point_of_no_return_is_logged_and_setup_finishes() {
         cancel: Some(cancel.clone()),
         ..Default::default()
     };
-    let report = sp_install(&open(&fs), &sp1, &opts, &mut |stage, done, _| {
-        if stage == hotfix_sp::Stage::RestorePoint && done == 1 {
+    let mut reporter = OnStage(|stage: Stage, done: u64, _: u64| {
+        if stage == Stage::RestorePoint && done == 1 {
             cancel.store(true, std::sync::atomic::Ordering::SeqCst);
         }
-    })
-    .unwrap();
+    });
+    let report = sp_install(&open(&fs), &sp1, &opts, &mut reporter).unwrap();
     assert_eq!(report.to_sp, 1);
     let log = fs
         .read_to_string(&root().join("WINDOWS/svcpack.log"))

@@ -25,7 +25,7 @@ use hotfix_testkit::fixture::{data_for, open_packages, root};
 const KBS: [&str; 2] = ["KB891711", "KB912919"];
 
 fn open(fs: &MemFs) -> Session<'_> {
-    Session::open(fs, &root(), Wait::NoWait, &mut |_| {}).unwrap()
+    Session::open(fs, &root(), Wait::NoWait, &mut hotfix_engine::Silent).unwrap()
 }
 
 /// An XP image at `from` and the service pack to `from + 1`.
@@ -54,7 +54,7 @@ fn install(fs: &MemFs, pkg: &Package, restart: bool) -> SpReport {
         restart,
         ..Default::default()
     };
-    sp_install(&open(fs), pkg, &opts, &mut |_, _, _| {}).unwrap()
+    sp_install(&open(fs), pkg, &opts, &mut hotfix_engine::Silent).unwrap()
 }
 
 fn system(fs: &MemFs) -> (Hive, String) {
@@ -211,7 +211,7 @@ fn the_same_service_pack_again_keeps_the_first_backups_and_uninstalls_to_the_old
     assert_eq!(again.replaced + again.swapped + again.added, 0, "{again:?}");
     let session = open(&fs);
     assert_eq!(session.identity.sp, SpLevel(2));
-    sp_uninstall(&session, &mut |_| {}).unwrap();
+    sp_uninstall(&session, &mut hotfix_engine::Silent).unwrap();
     drop(session);
     assert_eq!(open(&fs).identity.sp, SpLevel(1));
     assert_eq!(fs.read(&sys32("user32.dll")).unwrap(), before);
@@ -226,7 +226,7 @@ fn sp1_again_migrates_a_dual_mode_fix_the_first_run_missed() {
         ..Default::default()
     };
     let fix = open_packages(&[KB]).unwrap();
-    hotfix_engine::install(&open(&fs), &fix, &opts, &mut |_| {}).unwrap();
+    hotfix_engine::install(&open(&fs), &fix, &opts, &mut hotfix_engine::Silent).unwrap();
     // The kept post-SP1 copies are out of reach during the first run.
     let kept = root().join(format!("WINDOWS/$xpsp1hfm$/{KB}"));
     let aside = root().join("kept-elsewhere");

@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use hotfix_dataset::{DEFAULT_DATA, DataSet};
-use hotfix_engine::{EngineError, Session, Wait};
+use hotfix_engine::{EngineError, OnStage, Session, Stage, Wait};
 use hotfix_fs::{DirEntry, FileWriter, Fs, LockAttempt, LockGuard, MemFs, Metadata, ReadSeek};
 use hotfix_model::{Language, Product, SpLevel};
 use hotfix_package::Package;
-use hotfix_sp::{SpOptions, Stage, sp_install, sp_uninstall};
+use hotfix_sp::{SpOptions, sp_install, sp_uninstall};
 use hotfix_synth::{GenerateSpec, SpSpec, generate, synth_sp};
 use hotfix_testkit::fixture::root;
 
@@ -167,18 +167,19 @@ fn install(
     pkg: &Package,
     strict: bool,
 ) -> Result<hotfix_sp::SpReport, EngineError> {
-    let session = Session::open(fs, &root(), Wait::Block, &mut |_| {}).unwrap();
+    let session = Session::open(fs, &root(), Wait::Block, &mut hotfix_engine::Silent).unwrap();
     let opts = SpOptions {
         strict_versions: strict,
         command_line: "hotfix sp install".into(),
         ..Default::default()
     };
     let mut stages = Vec::new();
-    let r = sp_install(&session, pkg, &opts, &mut |s, _, _| {
+    let mut reporter = OnStage(|s: Stage, _: u64, _: u64| {
         if stages.last() != Some(&s) {
             stages.push(s);
         }
     });
+    let r = sp_install(&session, pkg, &opts, &mut reporter);
     if r.is_ok() {
         // The original's dialog order, each stage once.
         let order = Stage::ALL;
@@ -236,7 +237,7 @@ fn seed_000_unreadable_spupdsvc_installs_and_the_peak_stays_under_the_figure() {
         b"MZ stale copy with no version resource"
     );
     assert!(hotfix_pe::read_version(&fs.read(&spupdsvc()).unwrap()).is_ok());
-    let session = Session::open(&fs, &root(), Wait::Block, &mut |_| {}).unwrap();
+    let session = Session::open(&fs, &root(), Wait::Block, &mut hotfix_engine::Silent).unwrap();
     assert_eq!(session.identity.sp, SpLevel(2));
 }
 
@@ -303,13 +304,13 @@ fn uninstall_and_restore_points_give_back_the_previous_level_exactly() {
     install(&fs, &pkg, false).unwrap();
     assert_ne!(listing(&fs), before_files);
     {
-        let session = Session::open(&fs, &root(), Wait::Block, &mut |_| {}).unwrap();
+        let session = Session::open(&fs, &root(), Wait::Block, &mut hotfix_engine::Silent).unwrap();
         let points = hotfix_sp::list_restore_points(&session).unwrap();
         assert_eq!(points.len(), 1);
         let n = hotfix_sp::create_restore_point(&session, "manual").unwrap();
         assert_eq!(n, 2);
     }
-    let session = Session::open(&fs, &root(), Wait::Block, &mut |_| {}).unwrap();
+    let session = Session::open(&fs, &root(), Wait::Block, &mut hotfix_engine::Silent).unwrap();
     // Add/Remove Programs lists the service pack while it is on.
     let arp = r"Microsoft\Windows\CurrentVersion\Uninstall\Windows XP Service Pack";
     let sw = hotfix_hive::Hive::parse(&fs.read(&software).unwrap()).unwrap();
@@ -322,18 +323,18 @@ fn uninstall_and_restore_points_give_back_the_previous_level_exactly() {
         value("UninstallString").as_deref(),
         Some(r"C:\WINDOWS\$NtServicePackUninstall$\spuninst\spuninst.exe")
     );
-    let report = sp_uninstall(&session, &mut |_| {}).unwrap();
+    let report = sp_uninstall(&session, &mut hotfix_engine::Silent).unwrap();
     assert!(report.restored > 100);
     drop(session);
     assert_eq!(listing(&fs), before_files);
     assert_eq!(fs.read(&software).unwrap(), before_hive);
     assert!(!fs.exists(&spupdsvc()));
-    let session = Session::open(&fs, &root(), Wait::Block, &mut |_| {}).unwrap();
+    let session = Session::open(&fs, &root(), Wait::Block, &mut hotfix_engine::Silent).unwrap();
     assert_eq!(session.identity.sp, SpLevel(1));
     // Restore point 2 (taken at SP2) brings the SP2 registry back.
     hotfix_sp::restore(&session, 2).unwrap();
     drop(session);
-    let session = Session::open(&fs, &root(), Wait::Block, &mut |_| {}).unwrap();
+    let session = Session::open(&fs, &root(), Wait::Block, &mut hotfix_engine::Silent).unwrap();
     assert_eq!(session.identity.sp, SpLevel(2));
 }
 
@@ -377,8 +378,8 @@ fn hkcu_lands_in_the_default_user_hive_hkcr_in_classes_and_uninstall_restores_th
     let log = svcpack_log(&fs);
     let other = r"Registry line 7 (HKU\S-1-5-21-9\Software\Hotfix Test) skipped";
     assert!(log.contains(other), "{log}");
-    let session = Session::open(&fs, &root(), Wait::Block, &mut |_| {}).unwrap();
-    sp_uninstall(&session, &mut |_| {}).unwrap();
+    let session = Session::open(&fs, &root(), Wait::Block, &mut hotfix_engine::Silent).unwrap();
+    sp_uninstall(&session, &mut hotfix_engine::Silent).unwrap();
     drop(session);
     assert_eq!(
         (fs.read(&software).unwrap(), fs.read(&ntuser).unwrap()),
@@ -447,12 +448,18 @@ fn sp_uninstall_takes_later_hotfixes_and_the_arp_entry_with_it() {
     };
     let s = hotfix_synth::synth(&later, &opts).unwrap();
     let hotfix = Package::open(s.bytes, &s.file_name).unwrap();
-    let session = Session::open(&fs, &root(), Wait::Block, &mut |_| {}).unwrap();
+    let session = Session::open(&fs, &root(), Wait::Block, &mut hotfix_engine::Silent).unwrap();
     let install_opts = hotfix_engine::InstallOptions {
         command_line: "hotfix install".into(),
         ..Default::default()
     };
-    hotfix_engine::install(&session, &[hotfix], &install_opts, &mut |_| {}).unwrap();
+    hotfix_engine::install(
+        &session,
+        &[hotfix],
+        &install_opts,
+        &mut hotfix_engine::Silent,
+    )
+    .unwrap();
     let software = root().join("WINDOWS/system32/config/SOFTWARE");
     let sw = hotfix_hive::Hive::parse(&fs.read(&software).unwrap()).unwrap();
     let arp = r"Microsoft\Windows\CurrentVersion\Uninstall\Windows XP Service Pack";
@@ -465,14 +472,14 @@ fn sp_uninstall_takes_later_hotfixes_and_the_arp_entry_with_it() {
             .iter()
             .any(|e| e.kb == "KB970009")
     );
-    let report = sp_uninstall(&session, &mut |_| {}).unwrap();
+    let report = sp_uninstall(&session, &mut hotfix_engine::Silent).unwrap();
     assert_eq!(report.later_hotfixes, ["KB970009"]);
     drop(session);
     let sw = hotfix_hive::Hive::parse(&fs.read(&software).unwrap()).unwrap();
     assert!(sw.key(arp).is_none());
     assert!(sw.key(hotfix_key).is_none());
     assert!(!fs.exists(&root().join("WINDOWS/system32/later.dll")));
-    let session = Session::open(&fs, &root(), Wait::Block, &mut |_| {}).unwrap();
+    let session = Session::open(&fs, &root(), Wait::Block, &mut hotfix_engine::Silent).unwrap();
     let listed = hotfix_engine::list(&session).unwrap();
     assert!(listed.iter().all(|e| e.kb != "KB970009"), "{listed:?}");
     let verified = hotfix_engine::verify(&session).unwrap();

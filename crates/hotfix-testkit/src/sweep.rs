@@ -67,7 +67,7 @@ fn snap(fs: &dyn Fs, root: &Path) -> Result<Snapshot, SweepError> {
 }
 
 fn open_recover(fs: &dyn Fs, root: &Path) -> Result<Recovered, EngineError> {
-    Session::open(fs, root, Wait::NoWait, &mut |_| {}).map(|s| s.recovered.clone())
+    Session::open(fs, root, Wait::NoWait, &mut hotfix_engine::Silent).map(|s| s.recovered.clone())
 }
 
 /// Crashes `run` at every one of its mutating steps on forks of `base` (an

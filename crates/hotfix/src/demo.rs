@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use clap::Args;
 use hotfix_dataset::DataSet;
-use hotfix_engine::{Session, Status, Wait};
+use hotfix_engine::{OnLine, Session, Status, Wait};
 use hotfix_fs::{Fs, OsFs, remove_tree, write_atomic, write_new};
 use hotfix_model::{KbId, Language, Product, SpLevel};
 use hotfix_package::Package;
@@ -126,9 +126,12 @@ fn build_sp(fs: &dyn Fs, data: &DataSet, sp: u8, dir: &Path) -> Result<Package, 
 }
 
 fn open<'f>(fs: &'f dyn Fs, root: &Path) -> Result<Session<'f>, CliError> {
-    Ok(Session::open(fs, root, Wait::Block, &mut |m| {
-        println!("   {m}")
-    })?)
+    Ok(Session::open(
+        fs,
+        root,
+        Wait::Block,
+        &mut OnLine(|m: &str| println!("   {m}")),
+    )?)
 }
 
 /// Runs the demo.

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use hotfix_engine::{FileAction, InstallOptions, InstallReport, Outcome, Session, Wait};
+use hotfix_engine::{FileAction, InstallOptions, InstallReport, OnLine, Outcome, Session, Wait};
 use hotfix_fs::Fs;
 use hotfix_i18n::{Lang, Msg};
 use hotfix_package::Package;
@@ -81,9 +81,12 @@ pub fn open<'f>(fs: &'f dyn Fs, image: &ImageArg) -> Result<Session<'f>, CliErro
     } else {
         Wait::Block
     };
-    Ok(Session::open(fs, &image.image, wait, &mut |m| {
-        eprintln!("{m}")
-    })?)
+    Ok(Session::open(
+        fs,
+        &image.image,
+        wait,
+        &mut OnLine(|m: &str| eprintln!("{m}")),
+    )?)
 }
 
 /// When a package's payload is checked against its update.ver.
@@ -219,9 +222,12 @@ pub fn install(a: &InstallArgs) -> CmdResult {
         installed_by: a.installed_by.clone(),
         restart: a.switches.restart(),
     };
-    let report = hotfix_engine::install(&session, &packages, &opts, &mut |m| {
-        bar.set_message(m.to_owned())
-    });
+    let report = hotfix_engine::install(
+        &session,
+        &packages,
+        &opts,
+        &mut OnLine(|m: &str| bar.set_message(m.to_owned())),
+    );
     bar.finish_and_clear();
     let report = report?;
     if a.json {

@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use clap::{Args, Subcommand};
+use hotfix_engine::{OnLine, OnStage, Stage};
 use hotfix_fs::{Fs, OsFs, create_dir_all, write_atomic};
-use hotfix_sp::{SpOptions, Stage, sp_install, sp_uninstall};
+use hotfix_sp::{SpOptions, sp_install, sp_uninstall};
 use hotfix_synth::{SpSpec, synth_sp};
 use indicatif::ProgressBar;
 
@@ -198,14 +199,21 @@ pub fn sp(c: &SpCommand) -> CmdResult {
                 log_path: switches.log.clone(),
             };
             let mut bars = StageBars::default();
-            let result = sp_install(&session, &pkg, &opts, &mut |stage, done, total| {
-                bars.update(stage, done, total, |stage| {
-                    if stage == Stage::RestorePoint {
-                        cancel.point_of_no_return.store(true, Ordering::SeqCst);
-                        eprintln!("after the restore point the install can no longer be cancelled");
-                    }
-                });
-            });
+            let result = sp_install(
+                &session,
+                &pkg,
+                &opts,
+                &mut OnStage(|stage: Stage, done: u64, total: u64| {
+                    bars.update(stage, done, total, |stage| {
+                        if stage == Stage::RestorePoint {
+                            cancel.point_of_no_return.store(true, Ordering::SeqCst);
+                            eprintln!(
+                                "after the restore point the install can no longer be cancelled"
+                            );
+                        }
+                    });
+                }),
+            );
             bars.finish();
             let report = result.inspect_err(|e| {
                 if let hotfix_engine::EngineError::DiskSpace { needed, free, .. } = e {
@@ -265,7 +273,7 @@ pub fn sp(c: &SpCommand) -> CmdResult {
         }
         SpCommand::Uninstall { image, json } => {
             let session = open(fs.as_ref(), image)?;
-            let report = sp_uninstall(&session, &mut |m| eprintln!("{m}"))?;
+            let report = sp_uninstall(&session, &mut OnLine(|m: &str| eprintln!("{m}")))?;
             if *json {
                 print_json(&report);
             } else {

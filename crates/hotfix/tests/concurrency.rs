@@ -20,7 +20,7 @@ fn a_second_process_refuses_with_no_wait_and_otherwise_waits_its_turn() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("image");
     generate_image(&OsFs, &root, &OVERLAPPING[..1]).unwrap();
-    let held = Session::open(&OsFs, &root, Wait::NoWait, &mut |_| {}).unwrap();
+    let held = Session::open(&OsFs, &root, Wait::NoWait, &mut hotfix_engine::Silent).unwrap();
 
     let out = Command::new(BIN)
         .args(["list", "--no-wait", "--image"])

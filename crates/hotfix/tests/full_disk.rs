@@ -16,9 +16,9 @@ use hotfix_testkit::fixture::{
 use hotfix_testkit::snapshot;
 
 fn install(fs: &dyn Fs, at: &Path, pkgs: &[Package]) -> Result<(), EngineError> {
-    let s = Session::open(fs, at, Wait::NoWait, &mut |_| {})?;
+    let s = Session::open(fs, at, Wait::NoWait, &mut hotfix_engine::Silent)?;
     let opts = InstallOptions::default();
-    hotfix_engine::install(&s, pkgs, &opts, &mut |_| {}).map(drop)
+    hotfix_engine::install(&s, pkgs, &opts, &mut hotfix_engine::Silent).map(drop)
 }
 
 /// Only opening the session (our state directory) and the KB logs, which
@@ -65,12 +65,12 @@ fn preflight_refuses_an_install_one_byte_too_big_before_writing() {
 
     // A dry run gives the real run's answer and writes nothing either way.
     let dry = |fs: &MemFs| {
-        let s = Session::open(fs, &root(), Wait::NoWait, &mut |_| {})?;
+        let s = Session::open(fs, &root(), Wait::NoWait, &mut hotfix_engine::Silent)?;
         let opts = InstallOptions {
             dry_run: true,
             ..InstallOptions::default()
         };
-        hotfix_engine::install(&s, &pkgs, &opts, &mut |_| {}).map(drop)
+        hotfix_engine::install(&s, &pkgs, &opts, &mut hotfix_engine::Silent).map(drop)
     };
     let short_dry = base.fork();
     short_dry.set_capacity(Some(used + needed - 1));

@@ -29,6 +29,7 @@ use crate::record::{
     save_record,
 };
 use crate::registry::Registry;
+use crate::report::{Reporter, Stage};
 use crate::restart::RestartReport;
 use crate::session::Session;
 use crate::view::View;
@@ -234,7 +235,7 @@ pub fn install(
     session: &Session<'_>,
     packages: &[Package],
     opts: &InstallOptions,
-    progress: &mut dyn FnMut(&str),
+    reporter: &mut dyn Reporter,
 ) -> Result<InstallReport, EngineError> {
     let fs = session.fs;
     let image = &session.image;
@@ -249,9 +250,10 @@ pub fn install(
     let mut reports = Vec::new();
     let mut logs = Vec::new();
     let mut outcome = Outcome::Success;
-    for pkg in packages {
+    let total = packages.len() as u64;
+    for (done, pkg) in (0..).zip(packages) {
         let kb = pkg.kb().to_string();
-        progress(&format!("{kb}: planning"));
+        reporter.progress(Stage::Inspect, done, total, &format!("{kb}: planning"));
         let mut log =
             InstallerLog::with_header(ImageLocale::of(&session.identity), &opts.command_line);
         let log_path = opts
@@ -333,7 +335,7 @@ pub fn install(
         .join(" ");
     let mut files_written = 0;
     if !opts.dry_run {
-        progress("committing");
+        reporter.progress(Stage::Install, 0, 1, "committing");
         match view.commit(&format!("install {title}"), &opts.command_line) {
             Ok(summary) => files_written = summary.puts + summary.links,
             Err(e) => return Err(finish_failed(session, logs, e)),

@@ -129,7 +129,13 @@ pub fn opts() -> InstallOptions {
 
 impl Lab {
     pub fn session(&self) -> Session<'_> {
-        Session::open(&self.fs, &self.root, Wait::NoWait, &mut |_| {}).expect("session")
+        Session::open(
+            &self.fs,
+            &self.root,
+            Wait::NoWait,
+            &mut hotfix_engine::Silent,
+        )
+        .expect("session")
     }
 
     pub fn image(&self) -> Image {
@@ -141,7 +147,7 @@ impl Lab {
         pkgs: &[Package],
         o: &InstallOptions,
     ) -> Result<InstallReport, EngineError> {
-        hotfix_engine::install(&self.session(), pkgs, o, &mut |_| {})
+        hotfix_engine::install(&self.session(), pkgs, o, &mut hotfix_engine::Silent)
     }
 
     pub fn install(&self, pkgs: &[Package]) -> InstallReport {

@@ -5,15 +5,15 @@ pub(crate) mod files;
 pub(crate) mod record;
 mod stage;
 
-pub use stage::{SpOptions, SpReport, Stage};
+pub use stage::{SpOptions, SpReport};
 
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use hotfix_engine::{
-    EngineError, FileRules, ImageLocale, InstallerLog, Outcome, Registry, RestartReport, Session,
-    View, applicability, failure_cause_lines, failure_code_lines, run_queue,
+    EngineError, FileRules, ImageLocale, InstallerLog, Outcome, Registry, Reporter, RestartReport,
+    Session, Stage, View, applicability, failure_cause_lines, failure_code_lines, run_queue,
 };
 use hotfix_i18n::Msg;
 use hotfix_image::Identity;
@@ -96,13 +96,13 @@ impl Level {
     }
 }
 
-/// `progress(stage, done, total)` is called as each stage starts (done 0)
-/// and as it advances.
+/// `reporter` hears of each stage as it starts (done 0) and as it
+/// advances.
 pub fn sp_install(
     session: &Session<'_>,
     pkg: &Package,
     opts: &SpOptions,
-    progress: &mut dyn FnMut(Stage, u64, u64),
+    reporter: &mut dyn Reporter,
 ) -> Result<SpReport, EngineError> {
     let image = &session.image;
     let log_path = opts
@@ -112,14 +112,14 @@ pub fn sp_install(
     let mut log = InstallerLog::with_header(ImageLocale::of(&session.identity), &opts.command_line);
     let sp = Level::of(session, pkg)?;
     let level = SpLevel(sp.to_sp).csd_version();
-    let result = run(session, pkg, opts, sp, &mut log, progress, log_path.clone());
+    let result = run(session, pkg, opts, sp, &mut log, reporter, log_path.clone());
     match result {
         Ok(report) => {
-            progress(Stage::Cleanup, 0, 1);
+            reporter.progress(Stage::Cleanup, 0, 1, "");
             let code = report.outcome.code().to_string();
             log.msg(Msg::SetupFinished, &[&level, &code]);
             append(session, &log, &log_path);
-            progress(Stage::Cleanup, 1, 1);
+            reporter.progress(Stage::Cleanup, 1, 1, "");
             Ok(report)
         }
         Err(e) => {
@@ -153,13 +153,13 @@ fn run(
     opts: &SpOptions,
     level: Level,
     log: &mut InstallerLog,
-    progress: &mut dyn FnMut(Stage, u64, u64),
+    reporter: &mut dyn Reporter,
     log_path: PathBuf,
 ) -> Result<SpReport, EngineError> {
     let fs = session.fs;
     let image = &session.image;
     let id = &session.identity;
-    progress(Stage::Inspect, 0, 1);
+    reporter.progress(Stage::Inspect, 0, 1, "");
     log.msg(Stage::Inspect.msg(), &[]);
     if let Some(reason) = applicability(pkg, &level.before) {
         return Err(EngineError::NotApplicable {
@@ -253,13 +253,13 @@ fn run(
     let mut replaced_backups = Vec::new();
     let total = lines.len() as u64;
     let inspecting = tracing::debug_span!("inspect", lines = total).entered();
-    progress(Stage::Inspect, 0, total);
+    reporter.progress(Stage::Inspect, 0, total, "");
     let setup = format!("{} Setup", SpLevel(to_sp).csd_version());
     let locale = plan.log.locale();
     let stage = |s: Stage| locale.lang.text(s.msg());
     for (i, (line, if_exists)) in lines.iter().enumerate() {
         opts.check_cancel(&setup)?;
-        progress(Stage::Inspect, i as u64 + 1, total);
+        reporter.progress(Stage::Inspect, i as u64 + 1, total, "");
         if let Some(b) = plan.install_line(&mut payload, line, *if_exists)? {
             replaced_backups.push(b);
         }
@@ -331,7 +331,7 @@ fn run(
     }
 
     opts.check_cancel(&setup)?;
-    progress(Stage::DiskSpace, 0, 1);
+    reporter.progress(Stage::DiskSpace, 0, 1, "");
     let space = plan.space(session)?;
     let msg = format!("{}: {}", stage(Stage::DiskSpace), space.describe());
     plan.log.line(&msg);
@@ -343,7 +343,7 @@ fn run(
             short: space.total() - space.free,
         });
     }
-    progress(Stage::DiskSpace, 1, 1);
+    reporter.progress(Stage::DiskSpace, 1, 1, "");
 
     let restore_lines = [
         locale.fmt(
@@ -366,16 +366,16 @@ fn run(
     ];
     for (stage, lines) in stages {
         opts.check_cancel(&setup)?;
-        progress(stage, 0, 1);
+        reporter.progress(stage, 0, 1, "");
         for line in lines {
             plan.log.line(line);
         }
-        progress(stage, 1, 1);
+        reporter.progress(stage, 1, 1, "");
     }
     let mut late_cancel = LateCancel::default();
 
     late_cancel.note(opts, plan.log);
-    progress(Stage::Install, 0, 1);
+    reporter.progress(Stage::Install, 0, 1, "");
     let mut report = plan.report;
     // A package opened with deferred checks had the files it staged checked
     // on the way; the rest are checked before the commit point.
@@ -396,14 +396,14 @@ fn run(
         let queued = report.queued + report.swapped;
         log.msg(Msg::FilesQueued, &[&queued.to_string()]);
     }
-    progress(Stage::Install, 1, 1);
+    reporter.progress(Stage::Install, 1, 1, "");
 
     late_cancel.note(opts, log);
     if let Some(hfm) = migration.log {
         let path = image.host(&join(image.windir(), "Xpsp1hfm.log"));
         append(session, &hfm, &path);
     }
-    progress(Stage::PostInstall, 0, 1);
+    reporter.progress(Stage::PostInstall, 0, 1, "");
     for kb in &report.migrated {
         log.msg(Msg::HotfixMigrated, &[kb]);
     }
@@ -411,6 +411,6 @@ fn run(
     for kb in &report.superseded {
         log.msg(Msg::HotfixSuperseded, &[kb, &level]);
     }
-    progress(Stage::PostInstall, 1, 1);
+    reporter.progress(Stage::PostInstall, 1, 1, "");
     Ok(report)
 }

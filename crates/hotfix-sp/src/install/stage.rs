@@ -1,12 +1,11 @@
-//! What the caller sees of `sp install`: its switches, its stages and its
-//! report; and the note of a cancel that came too late to act on.
+//! What the caller sees of `sp install`: its switches and its report; and the note of a cancel that came too late to act on.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use hotfix_engine::{EngineError, InstallerLog, Outcome, RestartReport};
-use hotfix_i18n::{Lang, Msg};
+use hotfix_i18n::Msg;
 use serde::Serialize;
 
 use crate::space::SpaceNeed;
@@ -47,62 +46,6 @@ impl SpOptions {
             return Err(EngineError::Cancelled(title.to_owned()));
         }
         Ok(())
-    }
-}
-
-/// The stages of the original's setup, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Stage {
-    /// Read the image and the package, decide every file.
-    Inspect,
-    /// Compare the exact need with the free space.
-    DiskSpace,
-    /// Report the `$NtServicePackUninstall$` copies (planned with the rest
-    /// before the disk-space check; written by the one transaction).
-    BackupFiles,
-    /// Report the hive copies (planned likewise).
-    BackupRegistry,
-    /// Report the restore point (planned likewise); after it the install
-    /// cannot be cancelled.
-    RestorePoint,
-    /// Write everything: one transaction.
-    Install,
-    /// Report superseded hotfixes.
-    PostInstall,
-    /// Write the log.
-    Cleanup,
-}
-
-impl Stage {
-    /// Every stage, in the order setup reports them.
-    pub const ALL: [Stage; 8] = [
-        Self::Inspect,
-        Self::DiskSpace,
-        Self::BackupFiles,
-        Self::BackupRegistry,
-        Self::RestorePoint,
-        Self::Install,
-        Self::PostInstall,
-        Self::Cleanup,
-    ];
-
-    /// What the original's dialog said, as a catalog message.
-    pub fn msg(self) -> Msg {
-        match self {
-            Self::Inspect => Msg::StageInspect,
-            Self::DiskSpace => Msg::StageDiskSpace,
-            Self::BackupFiles => Msg::StageBackupFiles,
-            Self::BackupRegistry => Msg::StageBackupRegistry,
-            Self::RestorePoint => Msg::StageRestorePoint,
-            Self::Install => Msg::StageInstall,
-            Self::PostInstall => Msg::StagePostInstall,
-            Self::Cleanup => Msg::StageCleanup,
-        }
-    }
-
-    /// What the English original's dialog said.
-    pub fn label(self) -> &'static str {
-        Lang::Enu.text(self.msg())
     }
 }
 

@@ -6,10 +6,12 @@ use std::path::{Path, PathBuf};
 use crate::servicing::read_packages;
 use crate::sp_cmd::StageBars;
 use crate::ui::{CliError, spinner};
-use hotfix_engine::{FileAction, InstallOptions, InstallReport, RestartReport, Session};
+use hotfix_engine::{
+    FileAction, InstallOptions, InstallReport, OnLine, OnStage, RestartReport, Session, Stage,
+};
 use hotfix_fs::Fs;
 use hotfix_package::Package;
-use hotfix_sp::{SpOptions, SpReport, Stage, sp_install};
+use hotfix_sp::{SpOptions, SpReport, sp_install};
 
 /// `hotfix install /quiet /norestart <paths>` as one transaction.
 pub fn install(
@@ -26,9 +28,12 @@ pub fn install(
         ..Default::default()
     };
     let sp = spinner("installing");
-    let report = hotfix_engine::install(session, &packages, &opts, &mut |m| {
-        sp.set_message(m.to_owned())
-    });
+    let report = hotfix_engine::install(
+        session,
+        &packages,
+        &opts,
+        &mut OnLine(|m: &str| sp.set_message(m.to_owned())),
+    );
     sp.finish_and_clear();
     let report = report?;
     let count = |a: FileAction| report.packages.iter().map(|p| p.count(a)).sum::<usize>();
@@ -51,14 +56,19 @@ pub fn service_pack(session: &Session<'_>, pkg: &Package) -> Result<SpReport, Cl
         ..Default::default()
     };
     let mut bars = StageBars::clearing();
-    let result = sp_install(session, pkg, &opts, &mut |stage, done, total| {
-        bars.update(stage, done, total, |stage| {
-            println!("   - {}", stage.label());
-            if stage == Stage::RestorePoint {
-                println!("     (after the restore point setup can no longer be cancelled)");
-            }
-        });
-    });
+    let result = sp_install(
+        session,
+        pkg,
+        &opts,
+        &mut OnStage(|stage: Stage, done: u64, total: u64| {
+            bars.update(stage, done, total, |stage| {
+                println!("   - {}", stage.label());
+                if stage == Stage::RestorePoint {
+                    println!("     (after the restore point setup can no longer be cancelled)");
+                }
+            });
+        }),
+    );
     bars.finish();
     let report = result?;
     println!("   disk space: {}", report.space.describe());
