@@ -46,4 +46,4 @@ pub use verify::{
     ListEntry, ServicePackEntry, Status, VerifyEntry, VerifyReport, list, load_service_packs,
     save_service_packs, service_packs_path, verify,
 };
-pub use view::{Content, View};
+pub use view::{Content, SpaceFigure, View};

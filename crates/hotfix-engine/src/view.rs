@@ -12,6 +12,7 @@ use hotfix_fs::{FileKind, Fs, Metadata, ReadAt};
 use hotfix_image::Image;
 use hotfix_package::{PackageError, PackagedFile};
 use hotfix_txn::{Fill, RelPath, Staged, Summary, Txn, TxnError};
+use serde::Serialize;
 
 use crate::EngineError;
 
@@ -284,11 +285,11 @@ impl<'a> View<'a> {
     /// Checks, writing nothing, that the filesystem has room for what
     /// [`View::commit`] would stage: a dry run fails with the same
     /// [`EngineError::DiskSpace`] (0xf0f6) the real run would, and refuses
-    /// the same unreadable hive.
-    pub fn check_space(&self) -> Result<(), EngineError> {
+    /// the same unreadable hive. Returns the figure it checked.
+    pub fn check_space(&self) -> Result<SpaceFigure, EngineError> {
         let effective = self.effective();
         if effective.is_empty() {
-            return Ok(());
+            return Ok(SpaceFigure::default());
         }
         self.check_hives(&effective)?;
         let moved = moved(&effective);
@@ -331,7 +332,7 @@ impl<'a> View<'a> {
         &self,
         effective: &[(RelPath, Option<Content>)],
         plan: &Plan<'_>,
-    ) -> Result<(), EngineError> {
+    ) -> Result<SpaceFigure, EngineError> {
         let needed: u64 = 64 * 1024
             + 2 * 512 * effective.len() as u64
             + plan.blobs.iter().map(Blob::len).sum::<u64>();
@@ -345,7 +346,7 @@ impl<'a> View<'a> {
                 short: needed - free,
             });
         }
-        Ok(())
+        Ok(SpaceFigure { needed, free })
     }
 
     /// Refuses to commit a hive file that would not parse: whatever planned
@@ -509,6 +510,15 @@ enum Step<'e> {
 
 /// The removed disk files wanted at exactly one other path: they move
 /// there by rename instead of being copied.
+/// What a commit needs on the image's filesystem and what it has, in bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SpaceFigure {
+    /// Staged bytes plus the journal and its temporary copy.
+    pub needed: u64,
+    /// Free to an unprivileged writer when it was measured.
+    pub free: u64,
+}
+
 fn moved(effective: &[(RelPath, Option<Content>)]) -> HashSet<String> {
     let mut uses: HashMap<String, usize> = HashMap::new();
     for (_, c) in effective {

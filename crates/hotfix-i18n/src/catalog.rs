@@ -147,6 +147,20 @@ catalog! {
     QfeNoVersion => "{0} is missing or has no readable version; reinstall {1}", "{0} が存在しないか、バージョンを読み取れません。{1} を再インストールしてください";
 
     // --- the command line's own outcome lines (user's locale; ours) ---
+    /// A dry run's plan, one file: `{0}` what would be done, `{1}` target, `{2}` version.
+    CliPlanFile => "  {0}: {1} {2}", "  {0}: {1} {2}";
+    /// Would be replaced now.
+    CliPlanReplace => "replace", "置き換え";
+    /// Would be queued for the restart (in use).
+    CliPlanQueue => "queue for the restart (in use)", "再起動時に置き換え (使用中)";
+    /// A KnownDLL would be swapped.
+    CliPlanSwap => "swap (KnownDLL: the mapped copy moved aside)", "入れ替え (KnownDLL: 使用中のコピーを移動)";
+    /// Skipped, not newer.
+    CliPlanNotNewer => "skip (the copy on disk or queued is as new or newer)", "スキップ (ディスク上またはキュー内のコピーが同じか新しい)";
+    /// Skipped, absent and only replaced if present.
+    CliPlanAbsent => "skip (not on the system; the package only replaces files that exist)", "スキップ (システムにありません。このパッケージは既存のファイルのみ置き換えます)";
+    /// A dry run's space check: `{0}` bytes needed, `{1}` bytes free.
+    CliPlanSpace => "disk space: the commit needs {0} bytes, {1} bytes are free", "ディスク領域: 必要 {0} バイト、空き {1} バイト";
     /// Success.
     CliInstalled => "Installed (exit code 0).", "インストールが完了しました (終了コード 0)。";
     /// Success, restart needed.

@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use hotfix_engine::{FileAction, InstallOptions, InstallReport, OnLine, Outcome, Session, Wait};
+use hotfix_engine::{
+    FileAction, InstallOptions, InstallReport, OnLine, Outcome, PackageReport, Session, Wait,
+};
 use hotfix_fs::Fs;
 use hotfix_i18n::{Lang, Msg};
 use hotfix_package::Package;
@@ -131,6 +133,24 @@ pub fn command_line() -> String {
         .join(" ")
 }
 
+/// A dry run's plan for one package: what each file would get.
+fn print_plan(lang: Lang, p: &PackageReport) {
+    for f in &p.files {
+        let what = match f.action {
+            FileAction::Replaced => Msg::CliPlanReplace,
+            FileAction::Queued => Msg::CliPlanQueue,
+            FileAction::KnownDllSwap => Msg::CliPlanSwap,
+            FileAction::SkippedNotNewer => Msg::CliPlanNotNewer,
+            FileAction::SkippedAbsent => Msg::CliPlanAbsent,
+        };
+        let version = f.version.as_deref().unwrap_or("-");
+        outln!(
+            "{}",
+            lang.fmt(Msg::CliPlanFile, &[lang.text(what), &f.target, version])
+        );
+    }
+}
+
 /// Prints an install report for people, in the user's language.
 pub fn print_install(report: &InstallReport) {
     let lang = Lang::from_env();
@@ -163,6 +183,13 @@ pub fn print_install(report: &InstallReport) {
             ],
         );
         outln!("{line}");
+        if report.dry_run {
+            print_plan(lang, p);
+        }
+    }
+    if let Some(space) = report.space {
+        let (needed, free) = (space.needed.to_string(), space.free.to_string());
+        outln!("{}", lang.fmt(Msg::CliPlanSpace, &[&needed, &free]));
     }
     match (&report.restarted, report.outcome) {
         (Some(r), _) => outln!(

@@ -170,6 +170,29 @@ fn dry_run_changes_nothing_and_extract_unpacks() {
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(report["dry_run"], true);
     assert_eq!(report["packages"][0]["files"][0]["action"], "replaced");
+    // The plan carries the space check the real run would make.
+    let needed = report["space"]["needed"].as_u64().expect("space needed");
+    let free = report["space"]["free"].as_u64().expect("space free");
+    assert!(needed > 6000 && needed <= free, "{needed} of {free}");
+    // Without --json the plan is printed file by file, with that figure.
+    let o = hotfix(&[
+        "install",
+        "--image",
+        img,
+        s(&f.pkgs[0]),
+        "/quiet",
+        "--dry-run",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("replace: C:\\WINDOWS\\system32\\foo.dll 5.1.2600.3000"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("disk space: the commit needs {needed} bytes")),
+        "{text}"
+    );
     let after = snapshot(&OsFs, &f.image).expect("snapshot");
     assert_eq!(before.diff(&after), None, "a dry run changed the image");
 

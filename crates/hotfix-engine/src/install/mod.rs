@@ -32,7 +32,7 @@ use crate::registry::Registry;
 use crate::report::{Reporter, Stage};
 use crate::restart::RestartReport;
 use crate::session::Session;
-use crate::view::View;
+use crate::view::{SpaceFigure, View};
 use crate::{EngineError, Outcome};
 use hotfix_i18n::Msg;
 
@@ -111,6 +111,9 @@ pub struct InstallReport {
     pub dry_run: bool,
     /// The boot-time step performed at the end (without `/norestart`).
     pub restarted: Option<RestartReport>,
+    /// A dry run's disk-space check: what the commit would need and the
+    /// free space it was checked against.
+    pub space: Option<SpaceFigure>,
 }
 
 /// Per-package state while planning.
@@ -334,15 +337,19 @@ pub fn install(
         .collect::<Vec<_>>()
         .join(" ");
     let mut files_written = 0;
+    let mut space = None;
     if !opts.dry_run {
         reporter.progress(Stage::Install, 0, 1, "committing");
         match view.commit(&format!("install {title}"), &opts.command_line) {
             Ok(summary) => files_written = summary.puts + summary.links,
             Err(e) => return Err(finish_failed(session, logs, e)),
         }
-    } else if let Err(e) = view.check_space() {
+    } else {
         // The dry run fails where the real one would (0xf0f6).
-        return Err(finish_failed(session, logs, e));
+        match view.check_space() {
+            Ok(figure) => space = Some(figure),
+            Err(e) => return Err(finish_failed(session, logs, e)),
+        }
     }
     for (path, mut log) in logs {
         let closing = match (opts.dry_run, outcome) {
@@ -360,6 +367,7 @@ pub fn install(
         files_written,
         dry_run: opts.dry_run,
         restarted,
+        space,
     })
 }
 
