@@ -13,7 +13,7 @@ use crate::EngineError;
 use crate::install::{FootprintKeys, join};
 use crate::rank::{Rank, tag_from_number, version_and_tag};
 use crate::record::{
-    BaselineEntry, FileRecord, InstallRecord, load_baseline, load_records, save_baseline,
+    BaselineEntry, DualStash, FileRecord, InstallRecord, load_baseline, load_records, save_baseline,
 };
 use crate::registry::{Registry, hive_err};
 use crate::session::Session;
@@ -255,12 +255,8 @@ pub fn uninstall(
         }
         let mig = join(&join(image.windir(), crate::install::HF_MIG_DIR), &rec.kb);
         remove_tree(&mut view, &mig);
-        if let Some(dir) = rec
-            .dual_mode
-            .as_ref()
-            .and_then(|d| RelPath::new(&d.dir).ok())
-        {
-            remove_tree(&mut view, &dir);
+        if let Some(stash) = &rec.dual_mode {
+            remove_dual_stash(&mut view, rec, stash, &mut report.warnings)?;
         }
         report.removed.push(rec.kb.clone());
     }
@@ -306,28 +302,65 @@ fn cur_written_by_remaining(records: &[InstallRecord], target: &str, sha: &Optio
 /// bytes the install wrote; anything else in the folder (a pre-existing
 /// `$NtUninstall…$` with foreign files, a backup changed since) is left
 /// and reported.
+/// Removes the backups an install made in `dir`, each only while it holds
+/// the bytes the record names; anything else there is left and reported.
 fn remove_backups(
     view: &mut View<'_>,
     rec: &InstallRecord,
     dir: &RelPath,
     warnings: &mut Vec<String>,
 ) -> Result<(), EngineError> {
+    let made = rec
+        .files
+        .iter()
+        .filter_map(|f| Some((f.backup.as_deref()?, f.backup_sha256.as_deref())));
+    remove_recorded(view, &rec.kb, dir, "backup", made, warnings)
+}
+
+/// Removes the `SP2\` copies a dual-mode install kept in `$xpsp1hfm$`, on
+/// the same terms as [`remove_backups`]: a file planted beside them stays.
+fn remove_dual_stash(
+    view: &mut View<'_>,
+    rec: &InstallRecord,
+    stash: &DualStash,
+    warnings: &mut Vec<String>,
+) -> Result<(), EngineError> {
+    let Ok(dir) = RelPath::new(&stash.dir) else {
+        return Ok(());
+    };
+    let made = stash
+        .files
+        .iter()
+        .map(|f| (f.stash.as_str(), Some(f.sha256.as_str())));
+    remove_recorded(view, &rec.kb, &dir, "kept copy", made, warnings)
+}
+
+/// Removes each `(path, sha256)` the install of `kb` wrote under `dir`
+/// while the file still has that digest; reports the rest of `dir`.
+fn remove_recorded<'r>(
+    view: &mut View<'_>,
+    kb: &str,
+    dir: &RelPath,
+    what: &str,
+    made: impl Iterator<Item = (&'r str, Option<&'r str>)>,
+    warnings: &mut Vec<String>,
+) -> Result<(), EngineError> {
     let image = view.image();
     let mut recorded = BTreeSet::new();
-    for f in &rec.files {
-        let Some(backup) = f.backup.as_deref().and_then(|b| RelPath::new(b).ok()) else {
+    for (path, digest) in made {
+        let Ok(path) = RelPath::new(path) else {
             continue;
         };
-        recorded.insert(backup.as_str().to_lowercase());
-        let Some(held) = view.read(&backup)? else {
+        recorded.insert(path.as_str().to_lowercase());
+        let Some(held) = view.read(&path)? else {
             continue;
         };
-        if f.backup_sha256.as_deref() == Some(crate::record::sha256_hex(&held).as_str()) {
-            view.remove(&backup);
+        if digest == Some(crate::record::sha256_hex(&held).as_str()) {
+            view.remove(&path);
         } else {
             warnings.push(format!(
-                "{}: not the backup the install made (its bytes differ from the record); left in place",
-                image.win_path(&backup)
+                "{}: not the {what} the install made (its bytes differ from the record); left in place",
+                image.win_path(&path)
             ));
         }
     }
@@ -338,9 +371,8 @@ fn remove_backups(
         .filter(|f| !recorded.contains(&f.as_str().to_lowercase()))
     {
         warnings.push(format!(
-            "{}: in the backup folder but not made by the install of {}; left in place",
-            image.win_path(f),
-            rec.kb
+            "{}: in the {what} folder but not made by the install of {kb}; left in place",
+            image.win_path(f)
         ));
     }
     Ok(())

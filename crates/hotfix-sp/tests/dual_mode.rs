@@ -118,6 +118,38 @@ fn rtm_install_keeps_the_post_sp1_side_and_uninstall_removes_it() {
 }
 
 #[test]
+fn uninstall_removes_only_the_kept_copies_it_made() {
+    let (fs, _) = rtm_with_fix();
+    let dual = record(&fs).dual_mode.expect("kept copies");
+    let kept: Vec<_> = dual.files.iter().map(|f| root().join(&f.stash)).collect();
+    // Planted beside the kept copies, and one kept copy changed since.
+    let planted = root().join(&dual.dir).join("SP2/planted.dll");
+    hotfix_fs::write_new(&fs, &planted, b"not the hotfix's").unwrap();
+    hotfix_fs::write_new(&fs, &kept[1], b"changed after the install").unwrap();
+    let session = open(&fs);
+    let report = hotfix_engine::uninstall(&session, &[KB.to_owned()], "hotfix uninstall").unwrap();
+    assert!(!fs.exists(&kept[0]), "the kept copy it made stays");
+    assert!(fs.exists(&planted) && fs.exists(&kept[1]));
+    let warned = |needle: &str, name: &str| {
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains(needle) && w.to_lowercase().contains(name))
+    };
+    assert!(
+        warned("not made by the install", "planted.dll"),
+        "{report:?}"
+    );
+    let changed = dual.files[1]
+        .stash
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_lowercase();
+    assert!(warned("bytes differ", &changed), "{report:?}");
+}
+
+#[test]
 fn sp1_migrates_verify_reports_once_and_removing_sp1_restores_the_pre_sp1_fix() {
     let (fs, sp1) = rtm_with_fix();
     let before = fs
