@@ -201,19 +201,13 @@ impl InstallRecord {
                     image.win_path(&target)
                 )));
             }
-            if let Some(backup) = f.backup.as_deref().map(parse).transpose()? {
-                let inside = dir.as_ref().is_some_and(|d| {
-                    backup
-                        .as_str()
-                        .to_lowercase()
-                        .starts_with(&format!("{}/", d.as_str().to_lowercase()))
-                });
-                if !inside {
-                    return Err(bad(format!(
-                        "the backup {} is outside its backup folder",
-                        image.win_path(&backup)
-                    )));
-                }
+            if let Some(backup) = f.backup.as_deref().map(parse).transpose()?
+                && !dir.as_ref().is_some_and(|d| is_inside(&backup, d))
+            {
+                return Err(bad(format!(
+                    "the backup {} is outside its backup folder",
+                    image.win_path(&backup)
+                )));
             }
         }
         if let Some(stash) = &rec.dual_mode {
@@ -226,9 +220,25 @@ impl InstallRecord {
                     image.win_path(&expected)
                 )));
             }
+            for f in &stash.files {
+                let kept = parse(&f.stash)?;
+                if !is_inside(&kept, &dir) {
+                    return Err(bad(format!(
+                        "the kept copy {} is outside its dual-mode folder",
+                        image.win_path(&kept)
+                    )));
+                }
+            }
         }
         Ok(())
     }
+}
+
+/// Whether `path` lies below `dir` (case-insensitively, as Windows names).
+fn is_inside(path: &RelPath, dir: &RelPath) -> bool {
+    path.as_str()
+        .to_lowercase()
+        .starts_with(&format!("{}/", dir.as_str().to_lowercase()))
 }
 
 /// Paths of our state files: the layout's one owner, `hotfix_txn::StateDir`.

@@ -150,6 +150,27 @@ fn uninstall_removes_only_the_kept_copies_it_made() {
 }
 
 #[test]
+fn an_edited_record_cannot_name_a_kept_copy_outside_its_folder() {
+    let (fs, _) = rtm_with_fix();
+    // The edit names a system file, with its true digest, as a kept copy.
+    let target = root().join("WINDOWS/system32/msgsvc.dll");
+    let digest = hotfix_engine::sha256_hex(&fs.read(&target).unwrap());
+    let path = root().join(format!("WINDOWS/$hotfix$/installed/{KB}.json"));
+    let mut rec: serde_json::Value = serde_json::from_slice(&fs.read(&path).unwrap()).unwrap();
+    rec["dual_mode"]["files"][0]["stash"] = "WINDOWS/system32/msgsvc.dll".into();
+    rec["dual_mode"]["files"][0]["sha256"] = digest.into();
+    hotfix_fs::write_new(&fs, &path, &serde_json::to_vec(&rec).unwrap()).unwrap();
+    let session = open(&fs);
+    let err = hotfix_engine::uninstall(&session, &[KB.to_owned()], "hotfix uninstall")
+        .expect_err("an edited record is refused");
+    assert!(
+        err.to_string().contains("outside its dual-mode folder"),
+        "{err}"
+    );
+    assert!(fs.exists(&target));
+}
+
+#[test]
 fn sp1_migrates_verify_reports_once_and_removing_sp1_restores_the_pre_sp1_fix() {
     let (fs, sp1) = rtm_with_fix();
     let before = fs
