@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use hotfix_image::Image;
 
 use crate::EngineError;
-use crate::install::{XPSP1HFM_DIR, join};
+use crate::install::{HF_MIG_DIR, XPSP1HFM_DIR, join};
 use crate::registry::{HiveName, StoredValue};
 use crate::view::View;
 
@@ -107,6 +107,19 @@ pub struct InstallRecord {
     /// `$xpsp1hfm$` for the migration when SP1 goes on (KB328848).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dual_mode: Option<DualStash>,
+    /// The QFE copies a GDR install kept in `$hf_mig$\KBnnnnnn` (KB824994),
+    /// so that uninstall removes those and nothing planted beside them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hf_mig: Vec<KeptCopy>,
+}
+
+/// A file an install wrote outside its targets and backups.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeptCopy {
+    /// Image-relative path.
+    pub path: String,
+    /// SHA-256 of the bytes written.
+    pub sha256: String,
 }
 
 /// The post-SP1 side of a dual-mode hotfix, kept for Xpsp1hfm's migration.
@@ -228,6 +241,17 @@ impl InstallRecord {
                         image.win_path(&kept)
                     )));
                 }
+            }
+        }
+        let mig = join(&join(image.windir(), HF_MIG_DIR), &rec.kb);
+        for c in &rec.hf_mig {
+            let kept = parse(&c.path)?;
+            if !is_inside(&kept, &mig) {
+                return Err(bad(format!(
+                    "the QFE copy {} is outside {}",
+                    image.win_path(&kept),
+                    image.win_path(&mig)
+                )));
             }
         }
         Ok(())

@@ -63,15 +63,6 @@ fn baseline_rank(b: &BaselineEntry) -> Option<Rank> {
     })
 }
 
-fn remove_tree(view: &mut View<'_>, dir: &RelPath) {
-    for d in view.list_dirs(dir) {
-        remove_tree(view, &join(dir, &d));
-    }
-    for f in view.list(dir) {
-        view.remove(&f);
-    }
-}
-
 /// Removes the hotfixes `kbs`.
 pub fn uninstall(
     session: &Session<'_>,
@@ -254,7 +245,18 @@ pub fn uninstall(
             remove_backups(&mut view, rec, &dir, &mut report.warnings)?;
         }
         let mig = join(&join(image.windir(), crate::install::HF_MIG_DIR), &rec.kb);
-        remove_tree(&mut view, &mig);
+        let kept = rec
+            .hf_mig
+            .iter()
+            .map(|c| (c.path.as_str(), Some(c.sha256.as_str())));
+        remove_recorded(
+            &mut view,
+            &rec.kb,
+            &mig,
+            WROTE_HF_MIG,
+            kept,
+            &mut report.warnings,
+        )?;
         if let Some(stash) = &rec.dual_mode {
             remove_dual_stash(&mut view, rec, stash, &mut report.warnings)?;
         }
@@ -314,7 +316,7 @@ fn remove_backups(
         .files
         .iter()
         .filter_map(|f| Some((f.backup.as_deref()?, f.backup_sha256.as_deref())));
-    remove_recorded(view, &rec.kb, dir, "backup", made, warnings)
+    remove_recorded(view, &rec.kb, dir, WROTE_BACKUP, made, warnings)
 }
 
 /// Removes the `SP2\` copies a dual-mode install kept in `$xpsp1hfm$`, on
@@ -332,8 +334,14 @@ fn remove_dual_stash(
         .files
         .iter()
         .map(|f| (f.stash.as_str(), Some(f.sha256.as_str())));
-    remove_recorded(view, &rec.kb, &dir, "kept copy", made, warnings)
+    remove_recorded(view, &rec.kb, &dir, WROTE_DUAL, made, warnings)
 }
+
+/// What an install wrote in a folder, and the folder, for the warnings.
+type Wrote = (&'static str, &'static str);
+const WROTE_BACKUP: Wrote = ("backup", "backup");
+const WROTE_DUAL: Wrote = ("kept copy", "dual-mode");
+const WROTE_HF_MIG: Wrote = ("QFE copy", "$hf_mig$");
 
 /// Removes each `(path, sha256)` the install of `kb` wrote under `dir`
 /// while the file still has that digest; reports the rest of `dir`.
@@ -341,7 +349,7 @@ fn remove_recorded<'r>(
     view: &mut View<'_>,
     kb: &str,
     dir: &RelPath,
-    what: &str,
+    (what, folder): Wrote,
     made: impl Iterator<Item = (&'r str, Option<&'r str>)>,
     warnings: &mut Vec<String>,
 ) -> Result<(), EngineError> {
@@ -371,7 +379,7 @@ fn remove_recorded<'r>(
         .filter(|f| !recorded.contains(&f.as_str().to_lowercase()))
     {
         warnings.push(format!(
-            "{}: in the {what} folder but not made by the install of {kb}; left in place",
+            "{}: in the {folder} folder but not made by the install of {kb}; left in place",
             image.win_path(f)
         ));
     }

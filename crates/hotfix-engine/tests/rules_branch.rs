@@ -40,6 +40,29 @@ fn gdr_by_default_and_qfe_copies_stashed_in_hf_mig() {
 }
 
 #[test]
+fn uninstall_removes_the_qfe_copies_it_stashed_and_nothing_planted_beside_them() {
+    let a = update(
+        "KB910001",
+        both("foo.dll", "5.1.2600.3000", "5.1.2600.3001"),
+    );
+    let lab = lab(std::slice::from_ref(&a));
+    lab.install(&[package(&a)]);
+    let stash = "C:\\WINDOWS\\$hf_mig$\\KB910001\\SP2QFE\\foo.dll";
+    let planted = "C:\\WINDOWS\\$hf_mig$\\KB910001\\SP2QFE\\planted.dll";
+    hotfix_fs::write_new(&lab.fs, &lab.host(planted), b"not the hotfix's").expect("plant");
+    let report = lab.uninstall(&["KB910001"]).expect("uninstall");
+    assert!(!lab.exists(stash), "the QFE copy it stashed stays");
+    assert!(lab.exists(planted), "a planted file was removed");
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains("planted.dll") && w.contains("not made by the install")),
+        "{report:?}"
+    );
+}
+
+#[test]
 fn a_qfe_target_switches_the_whole_package_to_qfe() {
     let first = update(
         "KB910002",

@@ -155,6 +155,7 @@ pub(crate) fn fixtures() -> Result<Vec<Fixture>, String> {
         ],
         registry: Vec::new(),
         dual_mode: None,
+        hf_mig: Vec::new(),
     };
     let json = serde_json::to_vec_pretty(&record).map_err(|e| e.to_string())?;
     let mut hostile = record.clone();

@@ -10,7 +10,7 @@ use super::decide::{Offer, first_free};
 use super::plan::{Layout, Mode, Target};
 use crate::EngineError;
 use crate::rank::{Facts, tag_number};
-use crate::record::{BaselineEntry, FileRecord};
+use crate::record::{BaselineEntry, FileRecord, KeptCopy, sha256_hex};
 use crate::view::Content;
 
 /// dirid of the Windows File Protection cache; its copies get no backup.
@@ -68,7 +68,12 @@ impl Ctx<'_, '_> {
                 if pkg.has(&qpath) {
                     let stash = join(&join(&self.hf_mig(), &kb), &qpath.replace('\\', "/"));
                     if !self.view.exists(&stash) {
-                        self.view.put(&stash, Content::Packaged(pkg.file(&qpath)?));
+                        let copy = pkg.file(&qpath)?;
+                        self.hf_mig.push(KeptCopy {
+                            path: stash.as_str().to_owned(),
+                            sha256: sha256_hex(&copy.read()?),
+                        });
+                        self.view.put(&stash, Content::Packaged(copy));
                     }
                 }
             }

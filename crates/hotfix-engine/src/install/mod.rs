@@ -25,8 +25,8 @@ pub use plan::{applicability, check_writable, destination};
 
 use crate::log::{ImageLocale, InstallerLog, invoking_user};
 use crate::record::{
-    Baseline, FileAction, InstallRecord, StatePaths, load_baseline, load_records, save_baseline,
-    save_record,
+    Baseline, FileAction, InstallRecord, KeptCopy, StatePaths, load_baseline, load_records,
+    save_baseline, save_record,
 };
 use crate::registry::Registry;
 use crate::report::{Reporter, Stage};
@@ -129,6 +129,8 @@ pub(crate) struct Ctx<'v, 'a> {
     log: &'v mut InstallerLog,
     pkg: &'v Package,
     kb: String,
+    /// QFE copies this package put in `$hf_mig$`, for its record.
+    hf_mig: Vec<KeptCopy>,
 }
 
 impl Ctx<'_, '_> {
@@ -229,6 +231,7 @@ impl Ctx<'_, '_> {
             files,
             registry,
             dual_mode,
+            hf_mig: std::mem::take(&mut self.hf_mig),
         })
     }
 }
@@ -290,6 +293,7 @@ pub fn install(
                     log: &mut log,
                     pkg,
                     kb: kb.clone(),
+                    hf_mig: Vec::new(),
                 };
                 ctx.run(seq)
             }
