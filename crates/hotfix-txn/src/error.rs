@@ -41,7 +41,7 @@ pub enum TxnError {
     /// Applying failed and so did the roll back: the journal remains, and the
     /// next run recovers.
     #[error(
-        "{apply}; rolling back also failed ({rollback}); the journal is kept and the next hotfix run on this image will finish the roll back"
+        "{apply}; rolling back also failed ({rollback}); the journal is kept: remove the cause (free space, a read-only or failing disk, permissions), then run any hotfix command on this image, such as `hotfix list --image DIR`, and it finishes the roll back before anything else"
     )]
     RollbackFailed {
         /// The original failure.
