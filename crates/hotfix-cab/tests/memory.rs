@@ -1,5 +1,5 @@
 //! Issue 12 §4: memory is bounded by the data a cabinet really holds, not by
-//! the sizes its headers declare. A 6.6 MB cabinet declares four 1 GiB
+//! the sizes its headers declare. A 7.3 MB cabinet declares four 1 GiB
 //! entries (MSZIP blocks of zeros, each decoding to 32 KiB): parsing it and
 //! streaming from every entry must stay within a small multiple of the
 //! cabinet itself, and an entry's declared size allocates nothing until
@@ -9,7 +9,10 @@
 use std::alloc::System;
 
 use cap::Cap;
+use common::cf_header;
 use hotfix_cab::{Cabinet, Limits};
+
+mod common;
 
 #[global_allocator]
 static ALLOCATOR: Cap<System> = Cap::new(System, usize::MAX);
@@ -35,17 +38,7 @@ fn four_gib_cabinet() -> Vec<u8> {
     let data_offset = files_offset + files_len;
     let folder_len = blocks_per_folder * (8 + block.len());
     let total = data_offset + ENTRIES * folder_len;
-    let mut out = Vec::with_capacity(total);
-    out.extend_from_slice(b"MSCF");
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out.extend_from_slice(&(total as u32).to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out.extend_from_slice(&(files_offset as u32).to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out.extend_from_slice(&[3, 1]);
-    out.extend_from_slice(&(ENTRIES as u16).to_le_bytes());
-    out.extend_from_slice(&(ENTRIES as u16).to_le_bytes());
-    out.extend_from_slice(&[0; 6]); // flags, set id, set index
+    let mut out = cf_header(total, files_offset, ENTRIES, ENTRIES);
     for i in 0..ENTRIES {
         out.extend_from_slice(&((data_offset + i * folder_len) as u32).to_le_bytes());
         out.extend_from_slice(&(blocks_per_folder as u16).to_le_bytes());

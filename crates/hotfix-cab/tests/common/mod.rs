@@ -70,6 +70,23 @@ impl RawFile {
     }
 }
 
+/// A CFHEADER with no reserve and no set (36 bytes), in a buffer with room
+/// for the `total` bytes of the cabinet it starts.
+pub fn cf_header(total: usize, files_offset: usize, folders: usize, files: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(total);
+    out.extend_from_slice(b"MSCF");
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&(total as u32).to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&(files_offset as u32).to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&[3, 1]);
+    out.extend_from_slice(&(folders as u16).to_le_bytes());
+    out.extend_from_slice(&(files as u16).to_le_bytes());
+    out.extend_from_slice(&[0; 6]); // flags, set id, set index
+    out
+}
+
 /// A stored cabinet, one folder, laid out per MS-CAB: CFHEADER, CFFOLDER,
 /// CFFILE entries, then CFDATA blocks of up to 32 KiB with checksum 0.
 pub fn raw_cabinet(files: &[RawFile]) -> Vec<u8> {
@@ -83,19 +100,7 @@ pub fn raw_cabinet(files: &[RawFile]) -> Vec<u8> {
     let file_table_len: usize = files.iter().map(|f| 16 + f.name.len() + 1).sum();
     let data_offset = files_offset + file_table_len;
     let total = data_offset + blocks.iter().map(|b| 8 + b.len()).sum::<usize>();
-    let mut out = Vec::with_capacity(total);
-    out.extend_from_slice(b"MSCF");
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out.extend_from_slice(&(total as u32).to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out.extend_from_slice(&(files_offset as u32).to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out.extend_from_slice(&[3, 1]);
-    out.extend_from_slice(&1u16.to_le_bytes()); // folders
-    out.extend_from_slice(&(files.len() as u16).to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes()); // flags
-    out.extend_from_slice(&0u16.to_le_bytes()); // set id
-    out.extend_from_slice(&0u16.to_le_bytes()); // set index
+    let mut out = cf_header(total, files_offset, 1, files.len());
     out.extend_from_slice(&(data_offset as u32).to_le_bytes());
     out.extend_from_slice(&(blocks.len() as u16).to_le_bytes());
     out.extend_from_slice(&0u16.to_le_bytes()); // stored
