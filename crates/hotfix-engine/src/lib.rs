@@ -34,8 +34,8 @@ pub use install::{
 pub use log::{ImageLocale, InstallerLog, LocalClock, LocalTime, invoking_user};
 pub use rank::{Facts, Rank};
 pub use record::{
-    DualStash, FileAction, FileRecord, InstallRecord, KeptCopy, StashedFile, StatePaths,
-    load_records, save_record, sha256_hex,
+    DualStash, FileAction, FileRecord, InstallRecord, KeptCopy, StashedFile, StatePaths, is_inside,
+    load_records, read_state, save_record, sha256_hex, write_state,
 };
 pub use registry::{HiveName, Registry};
 pub use report::{OnLine, OnStage, Reporter, Silent, Stage};

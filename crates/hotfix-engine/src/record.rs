@@ -259,7 +259,8 @@ impl InstallRecord {
 }
 
 /// Whether `path` lies below `dir` (case-insensitively, as Windows names).
-fn is_inside(path: &RelPath, dir: &RelPath) -> bool {
+/// Whether `path` lies inside `dir` (compared as Windows does, ignoring case).
+pub fn is_inside(path: &RelPath, dir: &RelPath) -> bool {
     path.as_str()
         .to_lowercase()
         .starts_with(&format!("{}/", dir.as_str().to_lowercase()))
@@ -283,7 +284,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn parse_json<T: for<'de> Deserialize<'de>>(
+/// Reads one of hotfix's JSON state files from the view (`None` when it is
+/// absent); a file that does not parse is named in the error. What it says
+/// is still unverified: each caller checks it against what hotfix writes.
+pub fn read_state<T: for<'de> Deserialize<'de>>(
     view: &View<'_>,
     p: &RelPath,
 ) -> Result<Option<T>, EngineError> {
@@ -359,7 +363,7 @@ pub fn load_records(
     let mut out = Vec::new();
     for p in view.list(&paths.installed_dir()) {
         if p.as_str().ends_with(".json")
-            && let Some(r) = parse_json::<InstallRecord>(view, &p)?
+            && let Some(r) = read_state::<InstallRecord>(view, &p)?
         {
             // A KB that makes no file name would be written somewhere else.
             paths.record(&r.kb).map_err(|e| EngineError::State {
@@ -373,6 +377,22 @@ pub fn load_records(
     Ok(out)
 }
 
+/// Plans writing one of hotfix's JSON state files (an object) with
+/// `"version"`, keeping what a newer hotfix added to the file it replaces
+/// (as [`save_record`] does for install records).
+pub fn write_state<T: Serialize>(
+    view: &mut View<'_>,
+    path: &RelPath,
+    value: &T,
+) -> Result<(), EngineError> {
+    let old = view.read(path)?;
+    view.put_bytes(
+        path,
+        to_json_keeping(old.as_deref().map(Vec::as_slice), value),
+    );
+    Ok(())
+}
+
 /// Plans writing `record`, keeping what a newer hotfix added to the one it
 /// replaces. Fails on a KB that does not make a file name.
 pub fn save_record(
@@ -380,13 +400,7 @@ pub fn save_record(
     paths: &StatePaths,
     record: &InstallRecord,
 ) -> Result<(), EngineError> {
-    let path = paths.record(&record.kb)?;
-    let old = view.read(&path)?;
-    view.put_bytes(
-        &path,
-        to_json_keeping(old.as_deref().map(Vec::as_slice), record),
-    );
-    Ok(())
+    write_state(view, &paths.record(&record.kb)?, record)
 }
 
 /// The baseline map, keyed by lower-case target.
@@ -394,7 +408,7 @@ pub type Baseline = BTreeMap<String, BaselineEntry>;
 
 /// Loads `baseline.json` (empty when absent).
 pub fn load_baseline(view: &View<'_>, paths: &StatePaths) -> Result<Baseline, EngineError> {
-    Ok(parse_json(view, &paths.baseline())?.unwrap_or_default())
+    Ok(read_state(view, &paths.baseline())?.unwrap_or_default())
 }
 
 /// Plans writing the baseline (removing the file when it is empty).

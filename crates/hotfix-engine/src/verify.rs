@@ -8,17 +8,16 @@
 //! `$hotfix$\servicepacks.json`, not a hotfix to reinstall.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use hotfix_i18n::Msg;
-use hotfix_model::{FileVersion, SpLevel};
+use hotfix_model::{FileVersion, KbId, SpLevel};
 use hotfix_txn::RelPath;
 use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
 use crate::log::ImageLocale;
 use crate::rank::version_and_tag;
-use crate::record::{InstallRecord, load_records};
+use crate::record::{InstallRecord, load_records, read_state, write_state};
 use crate::registry::{HiveName, Registry};
 use crate::session::Session;
 use crate::view::View;
@@ -58,23 +57,63 @@ pub fn service_packs_path(view: &View<'_>) -> RelPath {
     view.image().state_dir().service_packs()
 }
 
-/// The service packs `hotfix sp install` recorded (none when absent).
-pub fn load_service_packs(view: &View<'_>) -> Result<Vec<ServicePackEntry>, EngineError> {
-    let p = service_packs_path(view);
-    let Some(bytes) = view.read(&p)? else {
-        return Ok(Vec::new());
-    };
-    serde_json::from_slice(&bytes).map_err(|e| EngineError::State {
-        path: view.image().win_path(&p),
-        problem: e.to_string(),
-    })
+/// `servicepacks.json`: versioned since format 1; format 0 was the bare list.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ServicePackFile {
+    Versioned {
+        service_packs: Vec<ServicePackEntry>,
+    },
+    Bare(Vec<ServicePackEntry>),
 }
 
-/// Plans writing the service-pack list.
-pub fn save_service_packs(view: &mut View<'_>, packs: &[ServicePackEntry]) {
-    let mut bytes = serde_json::to_vec_pretty(packs).unwrap_or_default();
-    bytes.push(b'\n');
-    view.put_bytes(&service_packs_path(view), Arc::new(bytes));
+#[derive(Serialize)]
+struct ServicePackList<'a> {
+    service_packs: &'a [ServicePackEntry],
+}
+
+/// The service packs `hotfix sp install` recorded (none when absent), each
+/// checked: a KB number and a level an XP or 2003 service pack can bring.
+pub fn load_service_packs(view: &View<'_>) -> Result<Vec<ServicePackEntry>, EngineError> {
+    let p = service_packs_path(view);
+    let packs = match read_state::<ServicePackFile>(view, &p)? {
+        None => return Ok(Vec::new()),
+        Some(ServicePackFile::Versioned { service_packs }) => service_packs,
+        Some(ServicePackFile::Bare(list)) => list,
+    };
+    for pack in &packs {
+        let kbs = std::iter::once(&pack.kb).chain(&pack.superseded);
+        let bad = if let Some(kb) = kbs.into_iter().find(|k| k.parse::<KbId>().is_err()) {
+            format!("{kb:?} is not a KB number")
+        } else if !(1..=3).contains(&pack.sp) {
+            format!("service pack level {} is none that exists", pack.sp)
+        } else {
+            continue;
+        };
+        return Err(EngineError::State {
+            path: view.image().win_path(&p),
+            problem: format!(
+                "{bad}; no install writes that, so the file was edited and is not used"
+            ),
+        });
+    }
+    Ok(packs)
+}
+
+/// Plans writing the service-pack list (versioned, keeping what a newer
+/// hotfix added).
+pub fn save_service_packs(
+    view: &mut View<'_>,
+    packs: &[ServicePackEntry],
+) -> Result<(), EngineError> {
+    let p = service_packs_path(view);
+    write_state(
+        view,
+        &p,
+        &ServicePackList {
+            service_packs: packs,
+        },
+    )
 }
 
 /// One line of the report.

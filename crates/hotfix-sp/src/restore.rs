@@ -3,13 +3,13 @@
 //! Snapshots are second names of the hive files (hard links where the
 //! filesystem has them), so a restore point costs almost no space.
 
-use std::sync::Arc;
-
-use hotfix_engine::{Content, EngineError, Registry, Session, View};
+use hotfix_engine::{
+    Content, EngineError, Registry, Session, View, is_inside, read_state, write_state,
+};
 use hotfix_txn::RelPath;
 use serde::{Deserialize, Serialize};
 
-use crate::install::record::state_rel as rel;
+use crate::install::record::{state_rel as rel, tracked_state};
 
 /// One restore point.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -24,6 +24,59 @@ pub struct RestorePoint {
     pub hives: Vec<(String, String)>,
     /// (file, backup) image paths: the bytes to put back.
     pub files: Vec<(String, String)>,
+}
+
+impl RestorePoint {
+    /// Refuses a point (in folder `n`) naming what no point holds: another
+    /// number, a snapshot outside its folder or of a file that is no hive,
+    /// a file that is a hive or hotfix's state, or a backup outside
+    /// `$NtServicePackUninstall$` (the only files a point lists).
+    fn check(&self, view: &View<'_>, n: u32) -> Result<(), String> {
+        let image = view.image();
+        if self.number != n {
+            return Err(format!(
+                "it calls itself point {} in folder {n}",
+                self.number
+            ));
+        }
+        let dir = image.state_dir().restore_point(n);
+        let backups = image
+            .windir()
+            .join(crate::SP_UNINSTALL_DIR)
+            .map_err(|e| e.to_string())?;
+        let parse = |p: &str| rel(p).map_err(|e| e.to_string());
+        for (hive, snap) in &self.hives {
+            let (hive, snap) = (parse(hive)?, parse(snap)?);
+            if !image.is_hive_file(&hive) || !is_inside(&snap, &dir) {
+                return Err(format!(
+                    "its snapshot {} of {} is not a hive's in {}",
+                    image.win_path(&snap),
+                    image.win_path(&hive),
+                    image.win_path(&dir)
+                ));
+            }
+        }
+        for (file, backup) in &self.files {
+            let (file, backup) = (parse(file)?, parse(backup)?);
+            if let Some(why) = image
+                .protected(&file)
+                .filter(|_| !tracked_state(image, &file))
+            {
+                return Err(format!(
+                    "it names {}, which is {why}",
+                    image.win_path(&file)
+                ));
+            }
+            if !is_inside(&backup, &backups) {
+                return Err(format!(
+                    "the backup {} is outside {}",
+                    image.win_path(&backup),
+                    image.win_path(&backups)
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// What planning a restore point added to the view.
@@ -70,9 +123,9 @@ pub(crate) fn plan_point(
             .map(|(f, b)| (f.as_str().to_owned(), b.as_str().to_owned()))
             .collect(),
     };
-    let bytes = serde_json::to_vec_pretty(&point).unwrap_or_default();
-    let list_len = bytes.len() as u64;
-    view.put_bytes(&list_path(view, number), Arc::new(bytes));
+    let path = list_path(view, number);
+    write_state(view, &path, &point)?;
+    let list_len = view.read(&path)?.map_or(0, |b| b.len() as u64);
     Ok(Snapshot {
         number,
         linked,
@@ -86,14 +139,15 @@ fn read_points(view: &View<'_>) -> Result<Vec<RestorePoint>, EngineError> {
     for name in view.list_dirs(&dir) {
         let Ok(n) = name.parse::<u32>() else { continue };
         let path = list_path(view, n);
-        let Some(bytes) = view.read(&path)? else {
+        let Some(point) = read_state::<RestorePoint>(view, &path)? else {
             continue;
         };
-        let point: RestorePoint =
-            serde_json::from_slice(&bytes).map_err(|e| EngineError::State {
-                path: view.image().win_path(&path),
-                problem: e.to_string(),
-            })?;
+        point.check(view, n).map_err(|problem| EngineError::State {
+            path: view.image().win_path(&path),
+            problem: format!(
+                "{problem}; no restore point is made so, so the list was edited and is not used"
+            ),
+        })?;
         out.push(point);
     }
     out.sort_by_key(|p| p.number);

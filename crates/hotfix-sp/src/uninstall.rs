@@ -45,15 +45,11 @@ pub fn sp_uninstall(
     let image = &session.image;
     let mut view = View::new(session.fs, image);
     let rec_path = record_path(image.windir());
-    let bytes = view.read(&rec_path)?.ok_or_else(|| {
+    let record = SpRecord::load(&view)?.ok_or_else(|| {
         EngineError::Usage(format!(
             "no service pack can be removed: {} is missing",
             image.win_path(&rec_path)
         ))
-    })?;
-    let record: SpRecord = serde_json::from_slice(&bytes).map_err(|e| EngineError::State {
-        path: image.win_path(&rec_path),
-        problem: e.to_string(),
     })?;
     let records = load_records(&view, &session.paths)?;
     // Installed hotfixes whose records are newer than the SP's install

@@ -9,11 +9,11 @@ pub use stage::{SpOptions, SpReport};
 
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use hotfix_engine::{
     EngineError, FileRules, ImageLocale, InstallerLog, Outcome, Registry, Reporter, RestartReport,
     Session, Stage, View, applicability, failure_cause_lines, failure_code_lines, run_queue,
+    write_state,
 };
 use hotfix_i18n::Msg;
 use hotfix_image::Identity;
@@ -65,19 +65,7 @@ impl Level {
     fn of(session: &Session<'_>, pkg: &Package) -> Result<Self, EngineError> {
         let id = &session.identity;
         let view = View::new(session.fs, &session.image);
-        let path = record_path(session.image.windir());
-        let earlier: Option<SpRecord> = match view.read(&path)? {
-            Some(bytes) => {
-                Some(
-                    serde_json::from_slice(&bytes).map_err(|e| EngineError::State {
-                        path: session.image.win_path(&path),
-                        problem: e.to_string(),
-                    })?,
-                )
-            }
-            None => None,
-        };
-        match earlier {
+        match SpRecord::load(&view)? {
             Some(rec) if rec.kb == pkg.kb().to_string() && rec.to_sp == id.sp.0 => {
                 let mut before = id.clone();
                 before.sp = SpLevel(rec.from_sp);
@@ -324,9 +312,7 @@ fn run(
     }
     // Without backups there is nothing for spuninst to give back.
     if !opts.no_backup {
-        let record_bytes = serde_json::to_vec_pretty(&plan.record).unwrap_or_default();
-        plan.view
-            .put_bytes(&record_path(&windir), Arc::new(record_bytes));
+        write_state(plan.view, &record_path(&windir), &plan.record)?;
         plan.count_planned(record_path(&windir))?;
     }
 

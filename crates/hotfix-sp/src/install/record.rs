@@ -5,13 +5,14 @@
 use std::collections::BTreeSet;
 
 use hotfix_engine::{
-    Content, EngineError, HiveName, InstallerLog, Registry, ServicePackEntry, Session,
-    load_records, load_service_packs, save_service_packs, service_packs_path,
+    Content, EngineError, HiveName, InstallerLog, Registry, ServicePackEntry, Session, View,
+    is_inside, load_records, load_service_packs, read_state, save_service_packs,
+    service_packs_path,
 };
 use hotfix_hive::Value;
 use hotfix_i18n::Msg;
 use hotfix_image::Identity;
-use hotfix_model::{Product, SpLevel};
+use hotfix_model::{KbId, Product, SpLevel};
 use hotfix_package::Package;
 use hotfix_txn::RelPath;
 use serde::{Deserialize, Serialize};
@@ -76,6 +77,95 @@ pub(crate) fn register_uninstall(
     }
     log.msg(Msg::RegisteringUninstall, &[&name]);
     Ok(())
+}
+
+impl SpRecord {
+    /// Reads spuninst's list (`None` when there is none) and checks it
+    /// against what `sp install` writes before anything acts on it.
+    pub(crate) fn load(view: &View<'_>) -> Result<Option<SpRecord>, EngineError> {
+        let path = record_path(view.image().windir());
+        let record: Option<SpRecord> = read_state(view, &path)?;
+        if let Some(r) = &record {
+            r.check(view).map_err(|problem| EngineError::State {
+                path: view.image().win_path(&path),
+                problem: format!(
+                    "{problem}; no service pack setup writes that, so the list was edited and is not used"
+                ),
+            })?;
+        }
+        Ok(record)
+    }
+
+    /// Refuses a list naming what no setup writes: a level no service pack
+    /// brings, a backup outside `$NtServicePackUninstall$`, a hive among the
+    /// files or a file among the hives, or hotfix state other than the
+    /// records, the store and the service-pack list that setup tracks.
+    fn check(&self, view: &View<'_>) -> Result<(), String> {
+        let image = view.image();
+        if self.kb.parse::<KbId>().is_err() {
+            return Err(format!("{:?} is not a KB number", self.kb));
+        }
+        if self.from_sp >= self.to_sp || self.to_sp > 3 {
+            return Err(format!(
+                "it goes from service pack {} to {}",
+                self.from_sp, self.to_sp
+            ));
+        }
+        let root = join(image.windir(), SP_UNINSTALL_DIR);
+        let parse = |p: &str| RelPath::new(p).map_err(|e| format!("{p:?}: {e}"));
+        let backed_up = |b: &RelPath| {
+            if is_inside(b, &root) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "the backup {} is outside {}",
+                    image.win_path(b),
+                    image.win_path(&root)
+                ))
+            }
+        };
+        for (target, backup) in &self.files {
+            let target = parse(target)?;
+            if image.is_hive_file(&target) {
+                return Err(format!(
+                    "it lists the hive {} as a file",
+                    image.win_path(&target)
+                ));
+            }
+            if let Some(why) = image
+                .protected(&target)
+                .filter(|_| !tracked_state(image, &target))
+            {
+                return Err(format!(
+                    "it names {}, which is {why}",
+                    image.win_path(&target)
+                ));
+            }
+            if let Some(b) = backup {
+                backed_up(&parse(b)?)?;
+            }
+        }
+        for (hive, backup) in &self.hives {
+            let hive = parse(hive)?;
+            if !image.is_hive_file(&hive) {
+                return Err(format!("{} is not a registry hive", image.win_path(&hive)));
+            }
+            backed_up(&parse(backup)?)?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether `target` is hotfix state that service pack setup changes and
+/// so tracks for spuninst and restore points: install records (a dual-mode
+/// migration rewrites them), the store and the service-pack list.
+pub(crate) fn tracked_state(image: &hotfix_image::Image, target: &RelPath) -> bool {
+    let state = image.state_dir();
+    is_inside(target, &state.installed_dir())
+        || is_inside(target, &state.store_dir())
+        || target
+            .as_str()
+            .eq_ignore_ascii_case(state.service_packs().as_str())
 }
 
 pub(crate) fn record_path(windir: &RelPath) -> RelPath {
@@ -191,7 +281,7 @@ impl Plan<'_, '_> {
         });
         let path = service_packs_path(self.view);
         self.track(&path);
-        save_service_packs(self.view, &packs);
+        save_service_packs(self.view, &packs)?;
         self.count_planned(path)
     }
 
