@@ -60,6 +60,10 @@ pub enum FaultKind {
     /// Like `Errno`, but for ENOSPC-like faults: every later step that needs
     /// space fails too, as on a disk that stays full.
     Sticky(i32),
+    /// The disk turns read-only or dies under the process: this step and
+    /// every later mutating step fail with this errno (30 = EROFS, 5 = EIO)
+    /// until [`FaultFs::heal`]; reads still work. What makes a roll back fail.
+    Persistent(i32),
     /// The process "dies": this step and every later call fail, reads included.
     Crash,
 }
@@ -128,6 +132,11 @@ impl<F: Fs> FaultFs<F> {
         self.lock_state().crashed
     }
 
+    /// Removes the cause: no step fails from now on (a crash stays a crash).
+    pub fn heal(&self) {
+        self.lock_state().plan = None;
+    }
+
     /// The wrapped filesystem (for building a crash image from a `MemFs`).
     pub fn inner(&self) -> &F {
         &self.inner
@@ -179,6 +188,7 @@ fn step(state: &Mutex<FaultState>, kind: StepKind, path: &Path) -> io::Result<()
             Err(crash_error())
         }
         FaultKind::Errno(e) if n == plan.at_step => fail(e),
+        FaultKind::Persistent(e) if n >= plan.at_step => fail(e),
         FaultKind::Sticky(e)
             if n == plan.at_step || (n > plan.at_step && kind.consumes_space()) =>
         {

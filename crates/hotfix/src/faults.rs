@@ -40,7 +40,7 @@ fn plan(spec: &str, test_build: bool) -> Result<FaultPlan, CliError> {
     }
     let bad = || {
         CliError::msg(format!(
-            "{VAR}={spec:?}: expected <step>:<eio|enospc|eacces|crash>"
+            "{VAR}={spec:?}: expected <step>:<eio|enospc|eacces|erofs|crash>"
         ))
     };
     let (step, kind) = spec.split_once(':').ok_or_else(bad)?;
@@ -50,6 +50,7 @@ fn plan(spec: &str, test_build: bool) -> Result<FaultPlan, CliError> {
         "enospc" => FaultKind::Sticky(28),
         "eacces" => FaultKind::Errno(13),
         "crash" => FaultKind::Crash,
+        "erofs" => FaultKind::Persistent(30),
         _ => return Err(bad()),
     };
     Ok(FaultPlan { at_step, kind })
