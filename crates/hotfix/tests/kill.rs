@@ -14,6 +14,9 @@ use hotfix_fs::OsFs;
 use hotfix_testkit::fixture::{FROZEN_TIME, OVERLAPPING, generate_image, packages};
 use hotfix_testkit::{Snapshot, snapshot};
 
+mod support;
+use support::tree::copy_tree;
+
 const BIN: &str = env!("CARGO_BIN_EXE_hotfix");
 const KILLS: usize = 20;
 /// Kills that wait for the journal instead of a random delay.
@@ -25,19 +28,6 @@ const MAX_POLLS: usize = 200_000;
 /// The transaction journal of an image (`%windir%\$hotfix$\journal`).
 fn journal(image: &Path) -> std::path::PathBuf {
     image.join("WINDOWS").join("$hotfix$").join("journal")
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
 }
 
 fn install(image: &Path, pkgs: &[std::path::PathBuf]) -> Command {

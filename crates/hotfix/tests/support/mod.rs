@@ -1,3 +1,4 @@
 //! Helpers shared by this crate's integration tests.
 
 pub mod sentinel;
+pub mod tree;
